@@ -1,0 +1,19 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+
+/** Who is calling, as the JWT guard established it. */
+export interface AuthenticatedUser {
+  id: number;
+  username: string;
+  role: 'admin' | 'viewer';
+}
+
+export type AuthenticatedRequest = FastifyRequest & { user?: AuthenticatedUser };
+
+export const CurrentUser = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): AuthenticatedUser => {
+    const user = context.switchToHttp().getRequest<AuthenticatedRequest>().user;
+    if (!user) throw new Error('CurrentUser used on a route without authentication');
+    return user;
+  },
+);

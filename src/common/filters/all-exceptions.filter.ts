@@ -1,0 +1,31 @@
+import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { INTERNAL_ERROR_BODY, toErrorBody } from '../errors/error-response';
+
+const logger = new Logger('ErrorHandler');
+
+/**
+ * Answers an error in the one public shape `{statusCode, code, detail}`. Expected errors are
+ * answered as they are; anything else is logged once, with the request id, and answered as a
+ * bare 500 — never with a stack trace.
+ */
+export function replyWithError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const body = toErrorBody(error);
+  if (body) {
+    void reply.status(body.statusCode).send(body);
+    return;
+  }
+  logger.error(
+    { err: error, reqId: request.id, method: request.method, url: request.url },
+    'request_failed',
+  );
+  void reply.status(500).send(INTERNAL_ERROR_BODY);
+}
+
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    replyWithError(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>());
+  }
+}

@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Params } from 'nestjs-pino';
+import type { AppSection } from '../config/configuration';
+
+/**
+ * Paths pino blanks before a line is written. Secrets can reach a log line through headers, request
+ * bodies echoed in errors, or objects a developer logs whole; each way is covered here.
+ */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.access_token',
+  '*.refresh_token',
+  '*.client_secret',
+  '*.clientSecret',
+  '*.client_twitch_client_secret',
+  '*.clientTwitchClientSecret',
+  '*.headers.authorization',
+  '*.headers.Authorization',
+];
+
+const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
+
+/**
+ * A request keeps the id its caller sent in `X-Request-Id` (when sane), else gets a new one.
+ * The id is stored on the raw request so that Fastify and pino-http agree on it.
+ */
+export function requestIdFor(request: IncomingMessage): string {
+  const sent = request.headers['x-request-id'];
+  const id = typeof sent === 'string' && REQUEST_ID_PATTERN.test(sent) ? sent : randomUUID();
+  (request as IncomingMessage & { id: string }).id = id;
+  return id;
+}
+
+export function buildLoggerOptions(app: AppSection): Params {
+  return {
+    pinoHttp: {
+      level: app.logLevel,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      genReqId: (request) => request.id ?? requestIdFor(request),
+      customProps: () => ({ env: app.env }),
+      autoLogging: { ignore: (request) => request.url?.startsWith('/health') ?? false },
+      serializers: {
+        req: (request: { id: string; method: string; url: string }) => ({
+          id: request.id,
+          method: request.method,
+          url: request.url,
+        }),
+      },
+      transport:
+        app.env === 'development'
+          ? {
+              target: 'pino-pretty',
+              options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' },
+            }
+          : undefined,
+    },
+  };
+}

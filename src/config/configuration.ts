@@ -1,0 +1,261 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The whole configuration of Clipador, parsed from `CLIPADOR_*` environment variables.
+ *
+ * This is the only place that reads the environment. Every variable is checked, and all
+ * problems are reported together in one error so that an operator fixes them in one go.
+ */
+
+export type AppEnv = 'development' | 'test' | 'production';
+export type Role = 'api' | 'worker' | 'scheduler';
+
+export const ROLES: readonly Role[] = ['api', 'worker', 'scheduler'];
+export const DEFAULT_CORS_ORIGINS = [
+  'http://localhost:3000',
+  'http://localhost:5173',
+  'http://127.0.0.1:3000',
+  'http://127.0.0.1:5173',
+];
+/** Development-only signing secret; production refuses to start without a real one. */
+export const DEV_JWT_SECRET = 'clipador-development-only-jwt-secret-do-not-use';
+
+export interface AppSection {
+  env: AppEnv;
+  host: string;
+  port: number;
+  corsOrigins: string[];
+  roles: Role[];
+  logLevel: string;
+}
+
+export interface DatabaseSection {
+  /** A `postgresql://` URL, or undefined for the embedded PGlite database. */
+  url: string | undefined;
+  embeddedDir: string;
+  poolSize: number;
+  logging: boolean;
+}
+
+export interface RedisSection {
+  /** A `redis://` URL, or undefined to run jobs in-process without Bull. */
+  url: string | undefined;
+}
+
+export interface AuthSection {
+  jwtSecret: string;
+  accessMinutes: number;
+  refreshDays: number;
+  /** 32 bytes for AES-256-GCM encryption of streamers' client secrets. */
+  encryptionKey: Buffer;
+}
+
+export interface TwitchSection {
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+  apiUrl: string;
+  authUrl: string;
+}
+
+export interface IngestionSection {
+  intervalSeconds: number;
+  /** How far before the last sync each sync re-reads, for clips Twitch indexes late. */
+  marginMinutes: number;
+  /** Streamer jobs one worker process runs at once. */
+  concurrency: number;
+}
+
+export interface AppConfig {
+  app: AppSection;
+  database: DatabaseSection;
+  redis: RedisSection;
+  auth: AuthSection;
+  twitch: TwitchSection;
+  ingestion: IngestionSection;
+}
+
+export class InvalidConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'InvalidConfigError';
+  }
+}
+
+const PREFIX = 'CLIPADOR_';
+
+/** Reads one variable at a time and remembers every problem instead of stopping at the first. */
+class EnvReader {
+  readonly problems: string[] = [];
+
+  constructor(private readonly env: NodeJS.ProcessEnv) {}
+
+  raw(name: string): string | undefined {
+    const value = this.env[PREFIX + name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  optional(name: string): string | undefined {
+    return this.raw(name);
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (!/^-?\d+$/.test(value) || parsed < min || parsed > max) {
+      this.fail(name, `must be an integer from ${min} to ${max} (got "${value}")`);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!allowed.includes(value as T)) {
+      this.fail(name, `must be one of ${allowed.join(', ')} (got "${value}")`);
+      return fallback;
+    }
+    return value as T;
+  }
+
+  list(name: string, fallback: string[]): string[] {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    return value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0);
+  }
+
+  url(name: string, fallback: string | undefined, protocols: string[]): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    try {
+      const parsed = new URL(value);
+      if (!protocols.includes(parsed.protocol)) {
+        this.fail(name, `must be a ${protocols.join(' or ')} URL (got "${parsed.protocol}")`);
+      }
+    } catch {
+      this.fail(name, 'must be a valid URL');
+    }
+    return value;
+  }
+
+  fail(name: string, message: string): void {
+    this.problems.push(`${PREFIX}${name} ${message}`);
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * `postgresql+asyncpg://` is how the old Python service spelled its URL; node-postgres wants the
+ * plain scheme, so the driver suffix is dropped.
+ */
+export function normaliseDatabaseUrl(url: string): string {
+  return url.replace(/^postgres(ql)?\+[a-z0-9_]+:\/\//i, 'postgresql://');
+}
+
+function parseEncryptionKey(value: string): Buffer | undefined {
+  if (/^[0-9a-f]{64}$/i.test(value)) return Buffer.from(value, 'hex');
+  const decoded = Buffer.from(value, 'base64');
+  return decoded.length === 32 ? decoded : undefined;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const read = new EnvReader(env);
+  const appEnv = read.oneOf<AppEnv>('APP_ENV', 'development', [
+    'development',
+    'test',
+    'production',
+  ]);
+  const production = appEnv === 'production';
+
+  const roles = read.list('ROLES', [...ROLES]);
+  const unknownRoles = roles.filter((role) => !ROLES.includes(role as Role));
+  if (unknownRoles.length > 0 || roles.length === 0) {
+    read.fail('ROLES', `must be a comma list of ${ROLES.join(', ')} (got "${read.raw('ROLES')}")`);
+  }
+
+  const rawDatabaseUrl = read.url('DATABASE_URL', undefined, [
+    'postgres:',
+    'postgresql:',
+    'postgresql+asyncpg:',
+    'postgres+asyncpg:',
+  ]);
+
+  const jwtSecret = read.raw('JWT_SECRET');
+  if (production && (jwtSecret === undefined || jwtSecret.length < 32)) {
+    read.fail('JWT_SECRET', 'is required in production and must be at least 32 characters');
+  }
+  const effectiveJwtSecret = jwtSecret ?? DEV_JWT_SECRET;
+
+  const rawKey = read.raw('ENCRYPTION_KEY');
+  let encryptionKey: Buffer | undefined;
+  if (rawKey !== undefined) {
+    encryptionKey = parseEncryptionKey(rawKey);
+    if (!encryptionKey) read.fail('ENCRYPTION_KEY', 'must be 32 bytes, as 64 hex digits or base64');
+  } else if (production) {
+    read.fail('ENCRYPTION_KEY', 'is required in production (32 bytes, hex or base64)');
+  }
+  encryptionKey ??= createHash('sha256')
+    .update(`clipador-encryption-key:${effectiveJwtSecret}`)
+    .digest();
+
+  const config: AppConfig = {
+    app: {
+      env: appEnv,
+      host: read.string('HOST', '0.0.0.0'),
+      port: read.int('PORT', 8000, 0, 65535),
+      corsOrigins: read.list('CORS_ORIGINS', DEFAULT_CORS_ORIGINS),
+      roles: [...new Set(roles)] as Role[],
+      logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+    },
+    database: {
+      url: rawDatabaseUrl === undefined ? undefined : normaliseDatabaseUrl(rawDatabaseUrl),
+      embeddedDir: read.string('EMBEDDED_DATA_DIR', './data/pglite'),
+      poolSize: read.int('DATABASE_POOL_SIZE', 10, 1, 200),
+      logging:
+        read.oneOf('DATABASE_LOGGING', appEnv === 'development' ? 'true' : 'false', [
+          'true',
+          'false',
+        ]) === 'true',
+    },
+    redis: {
+      url: read.url('REDIS_URL', undefined, ['redis:', 'rediss:']),
+    },
+    auth: {
+      jwtSecret: effectiveJwtSecret,
+      accessMinutes: read.int('JWT_ACCESS_MINUTES', 60, 1, 60 * 24 * 30),
+      refreshDays: read.int('JWT_REFRESH_DAYS', 14, 1, 365),
+      encryptionKey,
+    },
+    twitch: {
+      clientId: read.optional('TWITCH_CLIENT_ID'),
+      clientSecret: read.optional('TWITCH_CLIENT_SECRET'),
+      apiUrl: stripTrailingSlash(
+        read.url('TWITCH_API_URL', 'https://api.twitch.tv/helix', ['http:', 'https:'])!,
+      ),
+      authUrl: stripTrailingSlash(
+        read.url('TWITCH_AUTH_URL', 'https://id.twitch.tv/oauth2', ['http:', 'https:'])!,
+      ),
+    },
+    ingestion: {
+      intervalSeconds: read.int('INGESTION_INTERVAL_SECONDS', 180, 5, 86_400),
+      marginMinutes: read.int('INGESTION_MARGIN_MINUTES', 10, 10, 24 * 60),
+      concurrency: read.int('INGESTION_CONCURRENCY', 8, 1, 256),
+    },
+  };
+
+  if (read.problems.length > 0) throw new InvalidConfigError(read.problems);
+  return config;
+}
+
+function stripTrailingSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}

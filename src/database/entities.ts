@@ -1,0 +1,16 @@
+import { RefreshTokenEntity } from '../auth/entities/refresh-token.entity';
+import { BurstClipEntity } from '../clips/entities/burst-clip.entity';
+import { BurstEntity } from '../clips/entities/burst.entity';
+import { ClipEntity } from '../clips/entities/clip.entity';
+import { StreamerEntity } from '../streams/entities/streamer.entity';
+import { UserEntity } from '../users/entities/user.entity';
+
+/** Every table the data source maps; the TypeORM CLI and the app share this list. */
+export const ENTITIES = [
+  UserEntity,
+  RefreshTokenEntity,
+  StreamerEntity,
+  ClipEntity,
+  BurstEntity,
+  BurstClipEntity,
+];

@@ -1,0 +1,69 @@
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+
+export type ApiMode = 'clipador_only' | 'clipador_trial' | 'client';
+export const API_MODES: readonly ApiMode[] = ['clipador_only', 'clipador_trial', 'client'];
+
+/** Outcome of the streamer's last sync, shown so that a skipped streamer is never silent. */
+export type SyncStatus = 'ok' | 'skipped' | 'failed';
+
+@Entity('streamers')
+@Check('chk_streamers_api_mode', `api_mode IN ('clipador_only', 'clipador_trial', 'client')`)
+@Check('chk_streamers_monitor_interval', `monitor_interval_seconds > 0`)
+@Check('chk_streamers_monitor_min_clips', `monitor_min_clips > 0`)
+export class StreamerEntity {
+  @PrimaryGeneratedColumn('identity', { generatedIdentity: 'BY DEFAULT' })
+  id: number;
+
+  @Column({ name: 'twitch_user_id', type: 'varchar', length: 64, unique: true })
+  twitchUserId: string;
+
+  @Column({ name: 'display_name', type: 'varchar', length: 255 })
+  displayName: string;
+
+  @Column({ name: 'avatar_url', type: 'text', nullable: true })
+  avatarUrl: string | null;
+
+  @Column({ name: 'is_active', type: 'boolean', default: true })
+  isActive: boolean;
+
+  @Column({ name: 'monitor_interval_seconds', type: 'integer', default: 180 })
+  monitorIntervalSeconds: number;
+
+  @Column({ name: 'monitor_min_clips', type: 'integer', default: 2 })
+  monitorMinClips: number;
+
+  @Column({ name: 'api_mode', type: 'varchar', length: 32, default: 'clipador_only' })
+  apiMode: ApiMode;
+
+  @Column({ name: 'trial_expires_at', type: 'timestamptz', nullable: true })
+  trialExpiresAt: Date | null;
+
+  @Column({ name: 'client_twitch_client_id', type: 'varchar', length: 128, nullable: true })
+  clientTwitchClientId: string | null;
+
+  /** AES-256-GCM ciphertext (see common/crypto); never returned by the API, never logged. */
+  @Column({ name: 'client_twitch_client_secret', type: 'text', nullable: true })
+  clientTwitchClientSecret: string | null;
+
+  @Column({ name: 'last_clip_synced_at', type: 'timestamptz', nullable: true })
+  lastClipSyncedAt: Date | null;
+
+  @Column({ name: 'last_sync_status', type: 'varchar', length: 16, nullable: true })
+  lastSyncStatus: SyncStatus | null;
+
+  @Column({ name: 'last_sync_error', type: 'text', nullable: true })
+  lastSyncError: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}
