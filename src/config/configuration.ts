@@ -40,6 +40,8 @@ export interface DatabaseSection {
 export interface RedisSection {
   /** A `redis://` URL, or undefined to run jobs in-process without Bull. */
   url: string | undefined;
+  /** Prefix of every key and queue; deployments (or test runs) sharing a Redis use distinct ones. */
+  prefix: string;
 }
 
 export interface AuthSection {
@@ -48,6 +50,10 @@ export interface AuthSection {
   refreshDays: number;
   /** 32 bytes for AES-256-GCM encryption of streamers' client secrets. */
   encryptionKey: Buffer;
+  /** Failed logins allowed per username, and per client IP, within the window before 429. */
+  loginMaxFailuresPerUsername: number;
+  loginMaxFailuresPerIp: number;
+  loginWindowSeconds: number;
 }
 
 export interface TwitchSection {
@@ -228,12 +234,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     redis: {
       url: read.url('REDIS_URL', undefined, ['redis:', 'rediss:']),
+      prefix: read.string('REDIS_PREFIX', 'clipador'),
     },
     auth: {
       jwtSecret: effectiveJwtSecret,
       accessMinutes: read.int('JWT_ACCESS_MINUTES', 60, 1, 60 * 24 * 30),
       refreshDays: read.int('JWT_REFRESH_DAYS', 14, 1, 365),
       encryptionKey,
+      loginMaxFailuresPerUsername: read.int('LOGIN_MAX_FAILURES_PER_USERNAME', 5, 1, 10_000),
+      loginMaxFailuresPerIp: read.int('LOGIN_MAX_FAILURES_PER_IP', 20, 1, 100_000),
+      loginWindowSeconds: read.int('LOGIN_WINDOW_SECONDS', 900, 1, 86_400),
     },
     twitch: {
       clientId: read.optional('TWITCH_CLIENT_ID'),

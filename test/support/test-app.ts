@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
@@ -42,6 +43,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     CLIPADOR_JWT_SECRET: TEST_JWT_SECRET,
     CLIPADOR_LOG_LEVEL: 'silent',
     CLIPADOR_ROLES: 'api',
+    // Specs run in parallel against one Redis: each app gets its own keys and queues.
+    CLIPADOR_REDIS_PREFIX: `clipador-test-${randomBytes(4).toString('hex')}`,
     ...options.env,
   });
 

@@ -1,0 +1,79 @@
+import { pbkdf2, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+import bcrypt from 'bcryptjs';
+
+const pbkdf2Async = promisify(pbkdf2);
+
+/** bcrypt work factor; 10 is the floor TARGETS.md sets, 12 costs ~4× more per login. */
+export const BCRYPT_COST = 11;
+
+/** passlib's `pbkdf2_sha256`, the old Python service's format: `$pbkdf2-sha256$rounds$salt$hash`. */
+const LEGACY_PBKDF2 = /^\$pbkdf2-sha256\$(\d+)\$([./A-Za-z0-9]*)\$([./A-Za-z0-9]+)$/;
+
+/**
+ * A real bcrypt hash of a random password, compared against when the user does not exist, so an
+ * unknown username costs the same time as a wrong password and does not reveal who has an account.
+ */
+const DUMMY_HASH = bcrypt.hashSync(`dummy-${Math.random()}`, BCRYPT_COST);
+
+export async function hashPassword(password: string): Promise<string> {
+  return bcrypt.hash(password, BCRYPT_COST);
+}
+
+/** True when `password` matches `hash` (bcrypt, or a legacy passlib pbkdf2_sha256 hash). */
+export async function verifyPassword(password: string, hash: string): Promise<boolean> {
+  const legacy = LEGACY_PBKDF2.exec(hash);
+  if (legacy) return verifyLegacyPbkdf2(password, Number(legacy[1]), legacy[2], legacy[3]);
+  if (!hash.startsWith('$2')) return false;
+  return bcrypt.compare(password, hash);
+}
+
+/** Spends the time of one bcrypt comparison and always fails. */
+export async function verifyAgainstDummy(password: string): Promise<false> {
+  await bcrypt.compare(password, DUMMY_HASH);
+  return false;
+}
+
+/** Hashes in the legacy format are replaced by bcrypt on the next successful login. */
+export function needsRehash(hash: string): boolean {
+  if (LEGACY_PBKDF2.test(hash)) return true;
+  try {
+    return bcrypt.getRounds(hash) < BCRYPT_COST;
+  } catch {
+    return true;
+  }
+}
+
+async function verifyLegacyPbkdf2(
+  password: string,
+  rounds: number,
+  salt: string,
+  checksum: string,
+): Promise<boolean> {
+  if (!Number.isSafeInteger(rounds) || rounds < 1 || rounds > 10_000_000) return false;
+  const expected = fromAdaptedBase64(checksum);
+  const actual = await pbkdf2Async(
+    password,
+    fromAdaptedBase64(salt),
+    rounds,
+    expected.length,
+    'sha256',
+  );
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+/** passlib's "adapted base64": standard base64 with `.` for `+` and no padding. */
+function fromAdaptedBase64(value: string): Buffer {
+  return Buffer.from(value.replace(/\./g, '+'), 'base64');
+}
+
+/** For tests and tooling: a hash exactly as passlib's pbkdf2_sha256 writes it. */
+export async function legacyPbkdf2Hash(
+  password: string,
+  salt: Buffer,
+  rounds = 29_000,
+): Promise<string> {
+  const digest = await pbkdf2Async(password, salt, rounds, 32, 'sha256');
+  const ab64 = (buffer: Buffer) => buffer.toString('base64').replace(/=+$/, '').replace(/\+/g, '.');
+  return `$pbkdf2-sha256$${rounds}$${ab64(salt)}$${ab64(digest)}`;
+}
