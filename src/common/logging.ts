@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Params } from 'nestjs-pino';
+import pino from 'pino';
+import type { Options } from 'pino-http';
 import type { AppSection } from '../config/configuration';
 
 /**
@@ -35,28 +37,32 @@ export function requestIdFor(request: IncomingMessage): string {
   return id;
 }
 
-export function buildLoggerOptions(app: AppSection): Params {
-  return {
-    pinoHttp: {
-      level: app.logLevel,
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      genReqId: (request) => request.id ?? requestIdFor(request),
-      customProps: () => ({ env: app.env }),
-      autoLogging: { ignore: (request) => request.url?.startsWith('/health') ?? false },
-      serializers: {
-        req: (request: { id: string; method: string; url: string }) => ({
-          id: request.id,
-          method: request.method,
-          url: request.url,
-        }),
-      },
-      transport:
-        app.env === 'development'
-          ? {
-              target: 'pino-pretty',
-              options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' },
-            }
-          : undefined,
+/**
+ * The service logs to stdout. The CLI passes `stderr`, keeping stdout for its own report so that
+ * `cli seed … > report.txt` stays clean.
+ */
+export function buildLoggerOptions(
+  app: AppSection,
+  stream: 'stdout' | 'stderr' = 'stdout',
+): Params {
+  const destination = stream === 'stdout' ? 1 : 2;
+  const options: Options = {
+    level: app.logLevel,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    genReqId: (request) => request.id ?? requestIdFor(request),
+    customProps: () => ({ env: app.env }),
+    autoLogging: { ignore: (request) => request.url?.startsWith('/health') ?? false },
+    serializers: {
+      req: (request: { id: string; method: string; url: string }) => ({
+        id: request.id,
+        method: request.method,
+        url: request.url,
+      }),
     },
   };
+  if (app.env === 'development') {
+    const pretty = { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', destination };
+    return { pinoHttp: { ...options, transport: { target: 'pino-pretty', options: pretty } } };
+  }
+  return { pinoHttp: [options, pino.destination({ dest: destination })] };
 }

@@ -27,6 +27,8 @@ export interface AppSection {
   corsOrigins: string[];
   roles: Role[];
   logLevel: string;
+  /** The command line is quieter: warnings and errors only, unless CLIPADOR_LOG_LEVEL is set. */
+  cliLogLevel: string;
 }
 
 export interface DatabaseSection {
@@ -61,6 +63,18 @@ export interface TwitchSection {
   clientSecret: string | undefined;
   apiUrl: string;
   authUrl: string;
+  /** Timeout of one HTTP request to Twitch, body included. */
+  timeoutMs: number;
+  /** Retries after a 5xx, a network error or a timeout (429s are waited out, not counted). */
+  maxRetries: number;
+  /** First retry delay; it doubles with each retry, with jitter. */
+  retryBaseMs: number;
+  /** Longest one request waits for rate budget before failing with `twitch_rate_limited`. */
+  maxRateWaitMs: number;
+  /** Points of every client id's bucket left unspent (see src/twitch/rate-budget.ts). */
+  rateMargin: number;
+  /** Prefix of the rate-budget keys in Redis, shared by every process of one deployment. */
+  redisPrefix: string;
 }
 
 export interface IngestionSection {
@@ -221,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       corsOrigins: read.list('CORS_ORIGINS', DEFAULT_CORS_ORIGINS),
       roles: [...new Set(roles)] as Role[],
       logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+      cliLogLevel: read.oneOf('LOG_LEVEL', 'warn', LOG_LEVELS),
     },
     database: {
       url: rawDatabaseUrl === undefined ? undefined : normaliseDatabaseUrl(rawDatabaseUrl),
@@ -254,6 +269,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       authUrl: stripTrailingSlash(
         read.url('TWITCH_AUTH_URL', 'https://id.twitch.tv/oauth2', ['http:', 'https:'])!,
       ),
+      timeoutMs: read.int('TWITCH_TIMEOUT_MS', 10_000, 50, 120_000),
+      maxRetries: read.int('TWITCH_MAX_RETRIES', 3, 0, 10),
+      retryBaseMs: read.int('TWITCH_RETRY_BASE_MS', 500, 1, 60_000),
+      maxRateWaitMs: read.int('TWITCH_MAX_RATE_WAIT_MS', 120_000, 0, 3_600_000),
+      rateMargin: read.int('TWITCH_RATE_MARGIN', 1, 0, 100),
+      redisPrefix: read.string('TWITCH_REDIS_PREFIX', 'clipador:twitch:'),
     },
     ingestion: {
       intervalSeconds: read.int('INGESTION_INTERVAL_SECONDS', 180, 5, 86_400),

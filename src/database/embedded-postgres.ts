@@ -4,11 +4,12 @@ import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 
 export class EmbeddedDatabaseLockedError extends Error {
-  constructor(dataDir: string, holderPid: number) {
+  constructor(dataDir: string, holderPid: number, lockPath: string) {
     super(
       `The embedded database in ${dataDir} is in use by another process (pid ${holderPid}). ` +
         'PGlite allows one process per data directory: stop that process, or set ' +
-        'CLIPADOR_DATABASE_URL to a PostgreSQL server to run several processes.',
+        'CLIPADOR_DATABASE_URL to a PostgreSQL server to run several processes. ' +
+        `(If pid ${holderPid} is not a Clipador process, remove ${lockPath}.)`,
     );
     this.name = 'EmbeddedDatabaseLockedError';
   }
@@ -76,8 +77,9 @@ function acquireLock(lockPath: string, dataDir: string): void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holderPid = Number(readFileSync(lockPath, 'utf8').trim());
-      if (holderPid && holderPid !== process.pid && isAlive(holderPid)) {
-        throw new EmbeddedDatabaseLockedError(dataDir, holderPid);
+      // Our own pid counts too: PGlite cannot open one directory twice in one process either.
+      if (holderPid && isAlive(holderPid)) {
+        throw new EmbeddedDatabaseLockedError(dataDir, holderPid, lockPath);
       }
       // The holder is gone (crashed or killed): the lock is stale, take it over.
       rmSync(lockPath, { force: true });

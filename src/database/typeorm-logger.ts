@@ -5,8 +5,8 @@ export const SLOW_QUERY_MS = 1_000;
 
 /**
  * Sends TypeORM's output through the application logger (pino), so SQL lines carry the request
- * id and the structured format. Queries are logged only when CLIPADOR_DATABASE_LOGGING is on
- * (the default in development); errors and slow queries always are. Parameters are never logged:
+ * id and the structured format. Queries are logged (at debug level) only when
+ * CLIPADOR_DATABASE_LOGGING is on, the default in development; errors and slow queries always are. Parameters are never logged:
  * they can hold password hashes and encrypted secrets.
  */
 export class TypeOrmLogger implements TypeOrmLoggerInterface {
@@ -15,7 +15,7 @@ export class TypeOrmLogger implements TypeOrmLoggerInterface {
   constructor(private readonly logQueries: boolean) {}
 
   logQuery(query: string): void {
-    if (this.logQueries) this.logger.log({ query }, 'sql_query');
+    if (this.logQueries) this.logger.debug({ query }, 'sql_query');
   }
 
   logQueryError(error: string | Error, query: string): void {
@@ -36,6 +36,6 @@ export class TypeOrmLogger implements TypeOrmLoggerInterface {
 
   log(level: 'log' | 'info' | 'warn', message: unknown): void {
     if (level === 'warn') this.logger.warn(message);
-    else if (this.logQueries) this.logger.log(message);
+    else if (this.logQueries) this.logger.debug(message);
   }
 }

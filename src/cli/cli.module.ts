@@ -1,0 +1,30 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { LoggerModule } from 'nestjs-pino';
+import { buildLoggerOptions } from '../common/logging';
+import { AppConfig } from '../config/configuration';
+import { DatabaseModule } from '../database/database.module';
+import { RedisModule } from '../redis/redis.module';
+import { UsersModule } from '../users/users.module';
+import { CreateAdminCommand, CreateUserCommand } from './commands/create-user.command';
+import { MigrateCommand } from './commands/migrate.command';
+
+/** The command line: the data layer and the services its commands use; no HTTP, no jobs. */
+@Module({})
+export class CliModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
+        LoggerModule.forRoot(
+          buildLoggerOptions({ ...config.app, logLevel: config.app.cliLogLevel }, 'stderr'),
+        ),
+        DatabaseModule,
+        RedisModule,
+        UsersModule,
+      ],
+      providers: [CreateAdminCommand, CreateUserCommand, MigrateCommand],
+    };
+  }
+}
