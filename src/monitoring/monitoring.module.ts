@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { MonitoringController } from './monitoring.controller';
 
-@Module({})
+@Module({
+  controllers: [MonitoringController],
+})
 export class MonitoringModule {}

@@ -1,0 +1,35 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { API_MODES, ApiMode } from '../entities/streamer.entity';
+
+/** A streamer as the API shows it. The client secret is never part of it, in any form. */
+export class StreamerDto {
+  @ApiProperty({ example: 1 })
+  id: number;
+
+  @ApiProperty({ example: '123456789' })
+  twitch_user_id: string;
+
+  @ApiProperty({ example: 'Gaules' })
+  display_name: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  avatar_url: string | null;
+
+  @ApiProperty()
+  is_active: boolean;
+
+  @ApiProperty({ example: 180 })
+  monitor_interval_seconds: number;
+
+  @ApiProperty({ example: 2 })
+  monitor_min_clips: number;
+
+  @ApiProperty({ enum: API_MODES })
+  api_mode: ApiMode;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  trial_expires_at: string | null;
+
+  @ApiProperty({ description: 'Both a client id and a client secret are stored' })
+  has_client_credentials: boolean;
+}

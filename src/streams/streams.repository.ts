@@ -1,0 +1,174 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { QueryFailedError, Repository } from 'typeorm';
+import { DomainError } from '../common/errors/domain.error';
+import { ApiMode, StreamerEntity } from './entities/streamer.entity';
+
+/**
+ * A streamer as stored, minus its client secret: the encrypted secret is read by one query only
+ * (`findClientCredentials`), so no other path can hand it on by accident. Whether credentials are
+ * stored is computed by the database instead.
+ */
+export interface StreamerRecord {
+  id: number;
+  twitchUserId: string;
+  displayName: string;
+  avatarUrl: string | null;
+  isActive: boolean;
+  monitorIntervalSeconds: number;
+  monitorMinClips: number;
+  apiMode: ApiMode;
+  trialExpiresAt: Date | null;
+  hasClientCredentials: boolean;
+  lastClipSyncedAt: Date | null;
+}
+
+/** Everything a new row needs; the secret arrives here already encrypted. */
+export interface NewStreamerRow {
+  twitchUserId: string;
+  displayName: string;
+  avatarUrl: string | null;
+  isActive: boolean;
+  monitorIntervalSeconds: number;
+  monitorMinClips: number;
+  apiMode: ApiMode;
+  trialExpiresAt: Date | null;
+  clientTwitchClientId: string | null;
+  encryptedClientSecret: string | null;
+}
+
+export interface StoredClientCredentials {
+  clientId: string | null;
+  encryptedClientSecret: string | null;
+}
+
+export class StreamerAlreadyExistsError extends DomainError {
+  constructor(twitchUserId: string) {
+    super(
+      'conflict',
+      'streamer_already_exists',
+      `A streamer with twitch_user_id ${twitchUserId} already exists`,
+    );
+  }
+}
+
+const RECORD_COLUMNS = `
+  id,
+  twitch_user_id AS "twitchUserId",
+  display_name AS "displayName",
+  avatar_url AS "avatarUrl",
+  is_active AS "isActive",
+  monitor_interval_seconds AS "monitorIntervalSeconds",
+  monitor_min_clips AS "monitorMinClips",
+  api_mode AS "apiMode",
+  trial_expires_at AS "trialExpiresAt",
+  (client_twitch_client_id IS NOT NULL AND client_twitch_client_secret IS NOT NULL)
+    AS "hasClientCredentials",
+  last_clip_synced_at AS "lastClipSyncedAt"`;
+
+const UNIQUE_VIOLATION = '23505';
+
+@Injectable()
+export class StreamsRepository {
+  /** Name of the unique constraint on twitch_user_id, as the migration (from the entity) made it. */
+  private readonly twitchUserIdConstraint: string | undefined;
+
+  constructor(
+    @InjectRepository(StreamerEntity) private readonly streamers: Repository<StreamerEntity>,
+  ) {
+    this.twitchUserIdConstraint = streamers.metadata.uniques.find((unique) =>
+      unique.columns.some((column) => column.databaseName === 'twitch_user_id'),
+    )?.name;
+  }
+
+  listOrderedByDisplayName(): Promise<StreamerRecord[]> {
+    return this.streamers.query(
+      `SELECT ${RECORD_COLUMNS} FROM streamers ORDER BY display_name, id`,
+    );
+  }
+
+  async findById(id: number): Promise<StreamerRecord | null> {
+    const rows: StreamerRecord[] = await this.streamers.query(
+      `SELECT ${RECORD_COLUMNS} FROM streamers WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  findActive(): Promise<StreamerRecord[]> {
+    return this.streamers.query(
+      `SELECT ${RECORD_COLUMNS} FROM streamers WHERE is_active ORDER BY id`,
+    );
+  }
+
+  /**
+   * Inserts a streamer. A duplicate twitch_user_id is detected by the unique constraint, not by
+   * looking first, so two concurrent creates cannot both succeed.
+   */
+  async insert(row: NewStreamerRow): Promise<StreamerRecord> {
+    try {
+      const rows: StreamerRecord[] = await this.streamers.query(
+        `INSERT INTO streamers (
+           twitch_user_id, display_name, avatar_url, is_active, monitor_interval_seconds,
+           monitor_min_clips, api_mode, trial_expires_at, client_twitch_client_id,
+           client_twitch_client_secret)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         RETURNING ${RECORD_COLUMNS}`,
+        [
+          row.twitchUserId,
+          row.displayName,
+          row.avatarUrl,
+          row.isActive,
+          row.monitorIntervalSeconds,
+          row.monitorMinClips,
+          row.apiMode,
+          row.trialExpiresAt,
+          row.clientTwitchClientId,
+          row.encryptedClientSecret,
+        ],
+      );
+      return rows[0];
+    } catch (error) {
+      if (this.isDuplicateTwitchUserId(error)) {
+        throw new StreamerAlreadyExistsError(row.twitchUserId);
+      }
+      if (error instanceof QueryFailedError) {
+        // TypeORM keeps the bound values on the error (typed read-only, but a plain property),
+        // and whoever logs the error would log them: one of them is the encrypted client secret.
+        (error as { parameters?: unknown }).parameters = undefined;
+      }
+      throw error;
+    }
+  }
+
+  /** Deletes a streamer (its clips and bursts go with it, by cascade); null when there was none. */
+  async deleteById(id: number): Promise<{ id: number; twitchUserId: string } | null> {
+    const [rows]: [Array<{ id: number; twitchUserId: string }>, number] =
+      await this.streamers.query(
+        `DELETE FROM streamers WHERE id = $1 RETURNING id, twitch_user_id AS "twitchUserId"`,
+        [id],
+      );
+    return rows[0] ?? null;
+  }
+
+  /** The only query that reads the encrypted client secret. Null when the streamer is gone. */
+  async findClientCredentials(id: number): Promise<StoredClientCredentials | null> {
+    const rows: StoredClientCredentials[] = await this.streamers.query(
+      `SELECT client_twitch_client_id AS "clientId",
+              client_twitch_client_secret AS "encryptedClientSecret"
+       FROM streamers WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  private isDuplicateTwitchUserId(error: unknown): boolean {
+    if (!(error instanceof QueryFailedError)) return false;
+    const driverError = error.driverError as { code?: string; constraint?: string };
+    return (
+      driverError.code === UNIQUE_VIOLATION &&
+      driverError.constraint !== undefined &&
+      driverError.constraint === this.twitchUserIdConstraint
+    );
+  }
+}

@@ -1,0 +1,198 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { SecretBox } from '../common/crypto/secret-box';
+import { FieldProblem, NotFoundError, ValidationFailedError } from '../common/errors/domain.error';
+import { CreateStreamerDto } from './dto/create-streamer.dto';
+import { StreamerDto } from './dto/streamer.dto';
+import { ApiMode } from './entities/streamer.entity';
+import { StreamerRecord, StreamsRepository } from './streams.repository';
+
+export const DEFAULT_MONITOR_INTERVAL_SECONDS = 180;
+export const DEFAULT_MONITOR_MIN_CLIPS = 2;
+export const DEFAULT_API_MODE: ApiMode = 'clipador_only';
+
+/** What ingestion needs to sync one streamer (never its secret; see getClientCredentials). */
+export interface StreamerForSync {
+  id: number;
+  twitchUserId: string;
+  displayName: string;
+  isActive: boolean;
+  apiMode: ApiMode;
+  /** Only meaningful for `clipador_trial`; null means the trial never expires. */
+  trialExpiresAt: Date | null;
+  /** The burst window W. */
+  monitorIntervalSeconds: number;
+  /** The burst threshold K. */
+  monitorMinClips: number;
+  lastClipSyncedAt: Date | null;
+  hasClientCredentials: boolean;
+}
+
+/** A streamer's own Twitch app credentials, decrypted. Keep in memory only: never log or queue. */
+export interface ClientCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+@Injectable()
+export class StreamsService {
+  private readonly logger = new Logger(StreamsService.name);
+
+  constructor(
+    private readonly streamers: StreamsRepository,
+    private readonly secretBox: SecretBox,
+  ) {}
+
+  async list(): Promise<StreamerDto[]> {
+    return (await this.streamers.listOrderedByDisplayName()).map(toStreamerDto);
+  }
+
+  /**
+   * Creates a streamer: throws ValidationFailedError when the credential rules are broken and
+   * StreamerAlreadyExistsError (409) for a known twitch_user_id. The client secret is encrypted
+   * before it leaves this method and is never logged.
+   */
+  async create(input: CreateStreamerDto): Promise<StreamerDto> {
+    const problems = credentialProblems(input);
+    if (problems.length > 0) throw new ValidationFailedError(problems);
+
+    const apiMode = input.api_mode ?? DEFAULT_API_MODE;
+    const secret = input.client_twitch_client_secret ?? null;
+    const created = await this.streamers.insert({
+      twitchUserId: input.twitch_user_id,
+      displayName: input.display_name ?? input.twitch_user_id,
+      avatarUrl: input.avatar_url ?? null,
+      isActive: input.is_active ?? true,
+      monitorIntervalSeconds: input.monitor_interval_seconds ?? DEFAULT_MONITOR_INTERVAL_SECONDS,
+      monitorMinClips: input.monitor_min_clips ?? DEFAULT_MONITOR_MIN_CLIPS,
+      apiMode,
+      trialExpiresAt: input.trial_expires_at ? new Date(input.trial_expires_at) : null,
+      clientTwitchClientId: input.client_twitch_client_id ?? null,
+      encryptedClientSecret: secret === null ? null : this.secretBox.encrypt(secret),
+    });
+    this.logger.log(
+      {
+        streamerId: created.id,
+        twitchUserId: created.twitchUserId,
+        apiMode: created.apiMode,
+        hasClientCredentials: created.hasClientCredentials,
+      },
+      'streamer_created',
+    );
+    return toStreamerDto(created);
+  }
+
+  /** Deletes a streamer with its clips and bursts; NotFoundError (404) when there is none. */
+  async remove(id: number): Promise<void> {
+    const deleted = await this.streamers.deleteById(id);
+    if (!deleted) throw new NotFoundError('Streamer', id);
+    this.logger.log(
+      { streamerId: deleted.id, twitchUserId: deleted.twitchUserId },
+      'streamer_deleted',
+    );
+  }
+
+  /** For ingestion: every active streamer, by id. */
+  async findActiveForSync(): Promise<StreamerForSync[]> {
+    return (await this.streamers.findActive()).map(toStreamerForSync);
+  }
+
+  /**
+   * For ingestion's per-streamer job, which reloads its streamer: null when it is gone. The job
+   * decides what "not eligible" means (e.g. `isActive` false).
+   */
+  async findForSync(id: number): Promise<StreamerForSync | null> {
+    const record = await this.streamers.findById(id);
+    return record ? toStreamerForSync(record) : null;
+  }
+
+  /**
+   * The streamer's own Twitch credentials, decrypted; null when it has none (or is gone). This is
+   * the only place in the code base that decrypts a client secret. Throws SecretDecryptionError
+   * when the stored value cannot be decrypted (CLIPADOR_ENCRYPTION_KEY changed, or the value was
+   * altered): ingestion should skip the streamer with that reason, not retry.
+   */
+  async getClientCredentials(id: number): Promise<ClientCredentials | null> {
+    const stored = await this.streamers.findClientCredentials(id);
+    if (!stored?.clientId || !stored.encryptedClientSecret) return null;
+    try {
+      return {
+        clientId: stored.clientId,
+        clientSecret: this.secretBox.decrypt(stored.encryptedClientSecret),
+      };
+    } catch (error) {
+      this.logger.warn(
+        { streamerId: id, reason: (error as Error).message },
+        'streamer_client_secret_undecryptable',
+      );
+      throw error;
+    }
+  }
+}
+
+/**
+ * Rules across fields, kept here (not in the DTO) so that every way of creating a streamer obeys
+ * them: `api_mode: client` always uses the streamer's own credentials, so it needs both; and an
+ * id without its secret (or the reverse) is unusable in any mode.
+ */
+export function credentialProblems(
+  input: Pick<
+    CreateStreamerDto,
+    'api_mode' | 'client_twitch_client_id' | 'client_twitch_client_secret'
+  >,
+): FieldProblem[] {
+  const hasId = input.client_twitch_client_id != null;
+  const hasSecret = input.client_twitch_client_secret != null;
+  if (input.api_mode === 'client') {
+    return [
+      ...(hasId ? [] : ['client_twitch_client_id']),
+      ...(hasSecret ? [] : ['client_twitch_client_secret']),
+    ].map((field) => ({ field, message: `${field} is required when api_mode is client` }));
+  }
+  if (hasId && !hasSecret) {
+    return [
+      {
+        field: 'client_twitch_client_secret',
+        message: 'client_twitch_client_secret is required together with client_twitch_client_id',
+      },
+    ];
+  }
+  if (hasSecret && !hasId) {
+    return [
+      {
+        field: 'client_twitch_client_id',
+        message: 'client_twitch_client_id is required together with client_twitch_client_secret',
+      },
+    ];
+  }
+  return [];
+}
+
+function toStreamerDto(record: StreamerRecord): StreamerDto {
+  return {
+    id: record.id,
+    twitch_user_id: record.twitchUserId,
+    display_name: record.displayName,
+    avatar_url: record.avatarUrl,
+    is_active: record.isActive,
+    monitor_interval_seconds: record.monitorIntervalSeconds,
+    monitor_min_clips: record.monitorMinClips,
+    api_mode: record.apiMode,
+    trial_expires_at: record.trialExpiresAt ? record.trialExpiresAt.toISOString() : null,
+    has_client_credentials: record.hasClientCredentials,
+  };
+}
+
+function toStreamerForSync(record: StreamerRecord): StreamerForSync {
+  return {
+    id: record.id,
+    twitchUserId: record.twitchUserId,
+    displayName: record.displayName,
+    isActive: record.isActive,
+    apiMode: record.apiMode,
+    trialExpiresAt: record.trialExpiresAt,
+    monitorIntervalSeconds: record.monitorIntervalSeconds,
+    monitorMinClips: record.monitorMinClips,
+    lastClipSyncedAt: record.lastClipSyncedAt,
+    hasClientCredentials: record.hasClientCredentials,
+  };
+}
