@@ -1,0 +1,73 @@
+/**
+ * Helix wire types, as Twitch documents them. Field names stay in Twitch's snake_case so that a
+ * reader can hold them against the Helix reference; mapping to our tables is the caller's job.
+ */
+
+/** An app's credentials. The secret is only ever sent to the token endpoint, in a form body. */
+export interface TwitchCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+/** One clip of `GET /helix/clips`. */
+export interface HelixClip {
+  id: string;
+  url: string;
+  embed_url: string;
+  broadcaster_id: string;
+  broadcaster_name: string;
+  creator_id: string;
+  creator_name: string;
+  video_id: string;
+  game_id: string;
+  language: string;
+  title: string;
+  view_count: number;
+  /** RFC 3339, e.g. `2017-11-30T22:34:18Z`. */
+  created_at: string;
+  thumbnail_url: string;
+  /** Seconds, with a fraction. */
+  duration: number;
+  /** Seconds into the VOD, or null when there is no VOD (or it is not processed yet). */
+  vod_offset: number | null;
+  is_featured: boolean;
+}
+
+/** One user of `GET /helix/users`. */
+export interface HelixUser {
+  id: string;
+  login: string;
+  display_name: string;
+  type: string;
+  broadcaster_type: string;
+  description: string;
+  profile_image_url: string;
+  offline_image_url: string;
+  view_count: number;
+  created_at: string;
+}
+
+/** The envelope of every Helix list answer. */
+export interface HelixPage<T> {
+  data: T[];
+  pagination?: { cursor?: string };
+}
+
+/** The client-credentials grant's answer. */
+export interface TwitchTokenResponse {
+  access_token: string;
+  expires_in: number;
+  token_type: string;
+}
+
+export interface GetClipsQuery {
+  broadcasterId: string;
+  startedAt: Date;
+  /** Defaults to now: without it Twitch would cut the window at started_at + 1 week. */
+  endedAt?: Date;
+}
+
+export interface GetUsersQuery {
+  ids?: string[];
+  logins?: string[];
+}

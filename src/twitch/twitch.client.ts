@@ -1,0 +1,376 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { TwitchSection } from '../config/configuration';
+import {
+  GetClipsQuery,
+  GetUsersQuery,
+  HelixClip,
+  HelixPage,
+  HelixUser,
+  TwitchCredentials,
+} from './helix.types';
+import { BudgetTicket, RateBudget } from './rate-budget';
+import { parseRateLimitHeaders, RateLimitReport } from './rate-limit-headers';
+import { IssuedToken, TwitchTokenCache } from './twitch-token.cache';
+import {
+  TwitchCredentialsError,
+  TwitchRateLimitedError,
+  TwitchRequestError,
+  TwitchUnavailableError,
+} from './twitch.errors';
+
+export const TWITCH_CLIENT_OPTIONS = Symbol('TWITCH_CLIENT_OPTIONS');
+
+export interface TwitchClientOptions {
+  apiUrl: string;
+  authUrl: string;
+  timeoutMs: number;
+  maxRetries: number;
+  retryBaseMs: number;
+  maxRateWaitMs: number;
+}
+
+export function twitchClientOptions(section: TwitchSection): TwitchClientOptions {
+  return {
+    apiUrl: section.apiUrl,
+    authUrl: section.authUrl,
+    timeoutMs: section.timeoutMs,
+    maxRetries: section.maxRetries,
+    retryBaseMs: section.retryBaseMs,
+    maxRateWaitMs: section.maxRateWaitMs,
+  };
+}
+
+/** Helix's page size ceiling for Get Clips and the id/login ceiling for Get Users. */
+const PAGE_SIZE = 100;
+/** A broadcaster with more than 100 pages in one sync window means a loop, not a real answer. */
+const MAX_PAGES = 100;
+const MAX_BACKOFF_MS = 30_000;
+/** 429s for one request before giving up; each is followed by a wait for Ratelimit-Reset. */
+const MAX_REJECTIONS = 10;
+/** Twitch's own messages are short; anything longer is not worth carrying in an error. */
+const MAX_MESSAGE_LENGTH = 200;
+
+interface HttpAnswer {
+  status: number;
+  headers: Headers;
+  body: string;
+}
+
+/**
+ * Why an attempt failed, as a job handler or operator needs it: no message text, no URL.
+ * Duck-typed rather than `instanceof Error`: fetch's DOMException may come from another realm.
+ */
+function describeFailure(error: unknown, timeoutMs: number): string {
+  if (typeof error !== 'object' || error === null) return 'unknown error';
+  const { name, cause } = error as { name?: unknown; cause?: unknown };
+  if (name === 'TimeoutError') return `timeout after ${timeoutMs} ms`;
+  if (cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string') {
+    return `network error ${cause.code}`;
+  }
+  return `network error ${typeof name === 'string' ? name : 'unknown'}`;
+}
+
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+function isHelixPage<T>(value: unknown): value is HelixPage<T> {
+  return (
+    typeof value === 'object' && value !== null && Array.isArray((value as { data?: unknown }).data)
+  );
+}
+
+/** Twitch's error bodies are `{error, status, message}`; keep the message, bounded. */
+function twitchMessage(body: string): string {
+  const parsed = parseJson(body);
+  if (parsed && typeof parsed === 'object' && 'message' in parsed) {
+    const message: unknown = parsed.message;
+    if (typeof message === 'string') return message.slice(0, MAX_MESSAGE_LENGTH);
+  }
+  return '';
+}
+
+/**
+ * Twitch's Helix API, as the rest of Clipador needs it: clips of a broadcaster in a time window,
+ * users by id or login. Knows Helix, not our tables.
+ *
+ * Per request: an app token for the credentials (cached; renewed once on 401), one point of the
+ * client id's rate budget reserved before sending (shared across processes when Redis is set),
+ * a timeout, bounded retries with backoff on 5xx/network/timeouts, and 429s waited out.
+ * Errors are the TwitchError subclasses in twitch.errors.ts.
+ */
+@Injectable()
+export class TwitchClient {
+  private readonly logger = new Logger(TwitchClient.name);
+  private readonly tokens: TwitchTokenCache;
+  private readonly warnedNoHeaders = new Set<string>();
+
+  constructor(
+    @Inject(TWITCH_CLIENT_OPTIONS) private readonly options: TwitchClientOptions,
+    private readonly budget: RateBudget,
+  ) {
+    this.tokens = new TwitchTokenCache((credentials) => this.requestToken(credentials));
+  }
+
+  /**
+   * Every clip of `broadcasterId` created in [startedAt, endedAt], across all pages, each once.
+   * Pages are ordered by view count, which can change between pages; a clip seen twice is kept
+   * once so that the caller's single-statement upsert never touches a row twice.
+   */
+  async getClips(credentials: TwitchCredentials, query: GetClipsQuery): Promise<HelixClip[]> {
+    const endedAt = query.endedAt ?? new Date();
+    const clips = new Map<string, HelixClip>();
+    const cursors = new Set<string>();
+    let cursor: string | undefined;
+    for (let page = 1; ; page++) {
+      const params = new URLSearchParams({
+        broadcaster_id: query.broadcasterId,
+        started_at: query.startedAt.toISOString(),
+        ended_at: endedAt.toISOString(),
+        first: String(PAGE_SIZE),
+      });
+      if (cursor) params.set('after', cursor);
+      const result = await this.helixGet<HelixClip>(credentials, 'clips', params);
+      for (const clip of result.data) if (!clips.has(clip.id)) clips.set(clip.id, clip);
+
+      const next = result.pagination?.cursor;
+      // Twitch may hand out a cursor on a full last page; the next page is then empty.
+      if (result.data.length === 0 || !next) break;
+      if (cursors.has(next) || page >= MAX_PAGES) {
+        this.logger.warn(
+          { clientId: credentials.clientId, broadcasterId: query.broadcasterId, page },
+          'twitch_pagination_stopped',
+        );
+        break;
+      }
+      cursors.add(next);
+      cursor = next;
+    }
+    return [...clips.values()];
+  }
+
+  /** Users by id and/or login, 100 per request (Twitch's ceiling). */
+  async getUsers(credentials: TwitchCredentials, query: GetUsersQuery): Promise<HelixUser[]> {
+    const wanted: [string, string][] = [
+      ...(query.ids ?? []).map((id): [string, string] => ['id', id]),
+      ...(query.logins ?? []).map((login): [string, string] => ['login', login]),
+    ];
+    const users: HelixUser[] = [];
+    for (let start = 0; start < wanted.length; start += PAGE_SIZE) {
+      const params = new URLSearchParams(wanted.slice(start, start + PAGE_SIZE));
+      const result = await this.helixGet<HelixUser>(credentials, 'users', params);
+      users.push(...result.data);
+    }
+    return users;
+  }
+
+  /** One Helix GET, with token, budget, timeout, retries and rate-limit waits. */
+  private async helixGet<T>(
+    credentials: TwitchCredentials,
+    resource: 'clips' | 'users',
+    params: URLSearchParams,
+  ): Promise<HelixPage<T>> {
+    const { clientId } = credentials;
+    const what = `GET /${resource}`;
+    const url = `${this.options.apiUrl}/${resource}?${params.toString()}`;
+    // Budget waits and 429 waits together are bounded per request, not per attempt.
+    const deadline = Date.now() + this.options.maxRateWaitMs;
+    let failures = 0;
+    let rejections = 0;
+    let renewed = false;
+
+    for (;;) {
+      const token = await this.tokens.get(credentials);
+      const ticket = await this.budget.acquire(clientId, deadline);
+      if (ticket.waitedMs > 0) {
+        this.logger.debug({ clientId, waitedMs: ticket.waitedMs }, 'twitch_budget_waited');
+      }
+
+      let answer: HttpAnswer;
+      try {
+        answer = await this.send(url, {
+          method: 'GET',
+          headers: {
+            'Client-Id': clientId,
+            Authorization: `Bearer ${token}`,
+            Accept: 'application/json',
+          },
+        });
+      } catch (error) {
+        await this.settle(ticket, undefined);
+        failures += 1;
+        await this.backoffOrThrow(
+          clientId,
+          what,
+          failures,
+          describeFailure(error, this.options.timeoutMs),
+        );
+        continue;
+      }
+
+      const report = parseRateLimitHeaders(answer.headers, answer.status);
+      await this.settle(ticket, report);
+      const { status } = answer;
+
+      if (status >= 200 && status < 300) {
+        if (!report) this.warnMissingHeaders(clientId);
+        const page = parseJson(answer.body);
+        if (isHelixPage<T>(page)) return page;
+        failures += 1;
+        await this.backoffOrThrow(clientId, what, failures, 'malformed answer');
+        continue;
+      }
+      if (status === 401) {
+        if (renewed) {
+          this.logger.warn({ clientId, status }, 'twitch_credentials_rejected');
+          throw new TwitchCredentialsError(clientId, status);
+        }
+        renewed = true;
+        this.tokens.invalidate(credentials, token);
+        this.logger.log({ clientId, status }, 'twitch_token_renewed');
+        continue;
+      }
+      if (status === 429) {
+        rejections += 1;
+        this.logger.warn(
+          {
+            clientId,
+            status,
+            attempt: rejections,
+            resetAt: report ? new Date(report.resetAt).toISOString() : undefined,
+          },
+          'twitch_rate_limited',
+        );
+        if (rejections > MAX_REJECTIONS) {
+          throw new TwitchRateLimitedError(clientId, report ? new Date(report.resetAt) : undefined);
+        }
+        // With headers, the budget now holds the next request until Ratelimit-Reset (+ jitter);
+        // without them there is nothing to wait for, so back off as after an error.
+        if (!report) await sleep(this.backoffDelay(rejections));
+        continue;
+      }
+      if (status >= 500) {
+        failures += 1;
+        await this.backoffOrThrow(clientId, what, failures, `status ${status}`);
+        continue;
+      }
+      throw new TwitchRequestError(clientId, what, status, twitchMessage(answer.body));
+    }
+  }
+
+  /** The client-credentials grant. The secret goes in the form body, never in a URL. */
+  private async requestToken(credentials: TwitchCredentials): Promise<IssuedToken> {
+    const { clientId } = credentials;
+    const what = 'POST /token';
+    let failures = 0;
+    for (;;) {
+      let answer: HttpAnswer;
+      try {
+        answer = await this.send(`${this.options.authUrl}/token`, {
+          method: 'POST',
+          headers: {
+            'Content-Type': 'application/x-www-form-urlencoded',
+            Accept: 'application/json',
+          },
+          body: new URLSearchParams({
+            client_id: clientId,
+            client_secret: credentials.clientSecret,
+            grant_type: 'client_credentials',
+          }).toString(),
+        });
+      } catch (error) {
+        failures += 1;
+        await this.backoffOrThrow(
+          clientId,
+          what,
+          failures,
+          describeFailure(error, this.options.timeoutMs),
+        );
+        continue;
+      }
+
+      const { status } = answer;
+      if (status >= 200 && status < 300) {
+        const token = parseJson(answer.body) as Partial<Record<string, unknown>> | undefined;
+        const accessToken = token?.access_token;
+        const expiresIn = token?.expires_in;
+        if (typeof accessToken === 'string' && accessToken && typeof expiresIn === 'number') {
+          this.logger.debug({ clientId }, 'twitch_token_issued');
+          return { accessToken, expiresInSeconds: expiresIn };
+        }
+        failures += 1;
+        await this.backoffOrThrow(clientId, what, failures, 'malformed answer');
+        continue;
+      }
+      if (status === 400 || status === 401 || status === 403) {
+        this.logger.warn({ clientId, status }, 'twitch_credentials_rejected');
+        throw new TwitchCredentialsError(clientId, status);
+      }
+      if (status === 429 || status >= 500) {
+        failures += 1;
+        await this.backoffOrThrow(clientId, what, failures, `status ${status}`);
+        continue;
+      }
+      throw new TwitchRequestError(clientId, what, status, twitchMessage(answer.body));
+    }
+  }
+
+  /** One HTTP exchange, body included, aborted at the timeout. */
+  private async send(url: string, init: RequestInit): Promise<HttpAnswer> {
+    const response = await fetch(url, {
+      ...init,
+      signal: AbortSignal.timeout(this.options.timeoutMs),
+    });
+    const body = await response.text();
+    return { status: response.status, headers: response.headers, body };
+  }
+
+  private async settle(ticket: BudgetTicket, report: RateLimitReport | undefined): Promise<void> {
+    try {
+      await this.budget.settle(ticket, report);
+    } catch (error) {
+      // The answer is in hand; an unsettled ticket only holds a point until it expires.
+      this.logger.warn(
+        { clientId: ticket.clientId, err: error instanceof Error ? error.message : 'unknown' },
+        'twitch_budget_settle_failed',
+      );
+    }
+  }
+
+  private backoffDelay(attempt: number): number {
+    const ceiling = Math.min(MAX_BACKOFF_MS, this.options.retryBaseMs * 2 ** (attempt - 1));
+    // "Equal jitter": at least half the delay, so retries still spread out under load.
+    return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+  }
+
+  private async backoffOrThrow(
+    clientId: string,
+    what: string,
+    failures: number,
+    failure: string,
+  ): Promise<void> {
+    if (failures > this.options.maxRetries) {
+      this.logger.warn({ clientId, what, attempts: failures, failure }, 'twitch_unavailable');
+      throw new TwitchUnavailableError(clientId, what, failures, failure);
+    }
+    const delayMs = this.backoffDelay(failures);
+    this.logger.warn({ clientId, what, attempt: failures, failure, delayMs }, 'twitch_retry');
+    await sleep(delayMs);
+  }
+
+  private warnMissingHeaders(clientId: string): void {
+    if (this.warnedNoHeaders.has(clientId)) return;
+    this.warnedNoHeaders.add(clientId);
+    // Without Ratelimit-* headers the budget never learns the bucket and sends one request at a
+    // time (every request is a probe): safe, but slow.
+    this.logger.warn({ clientId }, 'twitch_ratelimit_headers_missing');
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
