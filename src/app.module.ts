@@ -35,7 +35,7 @@ export class AppModule {
         ClipsModule,
         MonitoringModule,
         HealthModule,
-        IngestionModule,
+        IngestionModule.forRoot(config),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

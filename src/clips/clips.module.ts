@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
+import { BurstsRepository } from './bursts.repository';
+import { BurstsService } from './bursts.service';
 import { ClipsController } from './clips.controller';
 import { ClipsRepository } from './clips.repository';
 import { ClipsService } from './clips.service';
 
 @Module({
   controllers: [ClipsController],
-  providers: [ClipsRepository, ClipsService],
-  exports: [ClipsService],
+  providers: [ClipsRepository, ClipsService, BurstsRepository, BurstsService],
+  exports: [ClipsService, BurstsService],
 })
 export class ClipsModule {}

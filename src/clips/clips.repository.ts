@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 
 /** One clip of a burst, as the recent-bursts query builds it (timestamps already ISO text). */
 export interface BurstClipRow {
@@ -74,11 +74,85 @@ export const RECENT_BURSTS_SQL = `
   WHERE b.start_time >= $1
   ORDER BY b.start_time DESC, b.id DESC`;
 
+/** A clip as ingestion or the seed hands it over, already mapped from Twitch's or a CSV's shape. */
+export interface ClipUpsertRow {
+  clipId: string;
+  streamerName: string;
+  createdAt: Date;
+  viewerCount: number;
+  videoId: string | null;
+  title: string | null;
+  duration: number | null;
+  url: string | null;
+  thumbnailUrl: string | null;
+  vodOffset: number | null;
+  creatorName: string | null;
+}
+
+/** A row the upsert wrote: inserted (new clip) or updated (its view count or title changed). */
+export interface UpsertedClipRow {
+  id: number;
+  clipId: string;
+  createdAt: Date;
+  inserted: boolean;
+}
+
+/**
+ * Inserts new clips and refreshes the view count (and title, thumbnail) of known ones, in one
+ * statement over unnest() arrays: no parameter limit, one round trip, and race-free against
+ * another writer (ON CONFLICT). Rows whose values did not change are not rewritten (and not
+ * returned), so the re-read margin of every sync costs reads, not writes.
+ */
+const UPSERT_CLIPS_SQL = `
+  INSERT INTO clips AS c (
+    clip_id, streamer_id, streamer_external_id, streamer_name, created_at, viewer_count,
+    video_id, title, duration, url, thumbnail_url, vod_offset, creator_name, fetched_at)
+  SELECT u.clip_id, $1, $2, u.streamer_name, u.created_at, u.viewer_count,
+         u.video_id, u.title, u.duration, u.url, u.thumbnail_url, u.vod_offset, u.creator_name, now()
+  FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::int[], $7::text[], $8::text[],
+              $9::float8[], $10::text[], $11::text[], $12::int[], $13::text[])
+       AS u(clip_id, streamer_name, created_at, viewer_count, video_id, title, duration, url,
+            thumbnail_url, vod_offset, creator_name)
+  ON CONFLICT (clip_id) DO UPDATE
+    SET viewer_count = EXCLUDED.viewer_count,
+        title = EXCLUDED.title,
+        thumbnail_url = EXCLUDED.thumbnail_url,
+        fetched_at = EXCLUDED.fetched_at
+    WHERE c.viewer_count IS DISTINCT FROM EXCLUDED.viewer_count
+       OR c.title IS DISTINCT FROM EXCLUDED.title
+       OR c.thumbnail_url IS DISTINCT FROM EXCLUDED.thumbnail_url
+  RETURNING c.id, c.clip_id AS "clipId", c.created_at AS "createdAt", (c.xmax = 0) AS inserted`;
+
 @Injectable()
 export class ClipsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   findBurstsStartingSince(since: Date): Promise<RecentBurstRow[]> {
     return this.dataSource.query(RECENT_BURSTS_SQL, [since]);
+  }
+
+  /** `rows` must not repeat a clip id (one statement cannot touch a row twice). */
+  upsertClips(
+    manager: EntityManager,
+    streamer: { id: number; twitchUserId: string },
+    rows: readonly ClipUpsertRow[],
+  ): Promise<UpsertedClipRow[]> {
+    if (rows.length === 0) return Promise.resolve([]);
+    const column = <K extends keyof ClipUpsertRow>(key: K) => rows.map((row) => row[key]);
+    return manager.query(UPSERT_CLIPS_SQL, [
+      streamer.id,
+      streamer.twitchUserId,
+      column('clipId'),
+      column('streamerName'),
+      column('createdAt'),
+      column('viewerCount'),
+      column('videoId'),
+      column('title'),
+      column('duration'),
+      column('url'),
+      column('thumbnailUrl'),
+      column('vodOffset'),
+      column('creatorName'),
+    ]);
   }
 }

@@ -1,6 +1,17 @@
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { NewlyStoredClip } from './bursts.service';
 import { BurstClipDto, BurstDto, RecentBurstsDto } from './dto/burst.dto';
-import { BurstClipRow, ClipsRepository, RecentBurstRow } from './clips.repository';
+import { BurstClipRow, ClipsRepository, ClipUpsertRow, RecentBurstRow } from './clips.repository';
+
+export type { ClipUpsertRow } from './clips.repository';
+
+export interface ClipUpsertResult {
+  /** Clips stored for the first time: the burst rule's input. */
+  inserted: NewlyStoredClip[];
+  /** Known clips whose view count (or title, thumbnail) changed. */
+  updated: number;
+}
 
 @Injectable()
 export class ClipsService {
@@ -11,6 +22,28 @@ export class ClipsService {
     const since = new Date(now.getTime() - sinceMinutes * 60_000);
     const rows = await this.clips.findBurstsStartingSince(since);
     return { data: rows.map(toBurstDto) };
+  }
+
+  /**
+   * Stores clips of one streamer in one statement: new ones are inserted, known ones get their
+   * view count refreshed. A clip id repeated in `clips` is stored once (the highest view count
+   * wins: Twitch pages can shift while counts change).
+   */
+  async upsertMany(
+    manager: EntityManager,
+    streamer: { id: number; twitchUserId: string },
+    clips: readonly ClipUpsertRow[],
+  ): Promise<ClipUpsertResult> {
+    const unique = new Map<string, ClipUpsertRow>();
+    for (const clip of clips) {
+      const seen = unique.get(clip.clipId);
+      if (!seen || clip.viewerCount > seen.viewerCount) unique.set(clip.clipId, clip);
+    }
+    const rows = await this.clips.upsertClips(manager, streamer, [...unique.values()]);
+    const inserted = rows
+      .filter((row) => row.inserted)
+      .map(({ id, clipId, createdAt }) => ({ id, clipId, createdAt }));
+    return { inserted, updated: rows.length - inserted.length };
   }
 }
 

@@ -83,6 +83,11 @@ export interface IngestionSection {
   marginMinutes: number;
   /** Streamer jobs one worker process runs at once. */
   concurrency: number;
+  /**
+   * Bull's job lock: a worker that dies mid-job loses it after this long and the job is run again
+   * (the lock is renewed while the job runs, so long jobs are not affected).
+   */
+  jobLockMs: number;
 }
 
 export interface AppConfig {
@@ -280,6 +285,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       intervalSeconds: read.int('INGESTION_INTERVAL_SECONDS', 180, 5, 86_400),
       marginMinutes: read.int('INGESTION_MARGIN_MINUTES', 10, 10, 24 * 60),
       concurrency: read.int('INGESTION_CONCURRENCY', 8, 1, 256),
+      jobLockMs: read.int('INGESTION_JOB_LOCK_MS', 30_000, 1_000, 600_000),
     },
   };
 

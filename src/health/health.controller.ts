@@ -1,8 +1,10 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, HealthCheckResult, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../common/decorators/public.decorator';
 import { DomainError } from '../common/errors/domain.error';
+import { IngestionStatusService } from '../ingestion/ingestion-status.service';
 import { RedisHealthIndicator } from './redis.health';
 
 /** A dependency that has not answered within this is reported down. */
@@ -16,6 +18,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
     private readonly redis: RedisHealthIndicator,
+    private readonly ingestion: IngestionStatusService,
   ) {}
 
   @Get()
@@ -43,5 +46,30 @@ export class HealthController {
         .join('; ');
       throw new DomainError('unavailable', 'not_ready', down || 'Not ready');
     }
+  }
+
+  /**
+   * 200 when a worker beat within the last half minute and a sync cycle finished within two
+   * intervals; else 503 with the reason. The 503 body keeps the old service's `status: "error"`
+   * beside the usual error fields.
+   */
+  @Get('worker')
+  @ApiOkResponse({ description: 'A worker is alive and syncs are finishing on time.' })
+  @ApiServiceUnavailableResponse({ description: 'No live worker, or no recent sync.' })
+  async worker(@Res({ passthrough: true }) reply: FastifyReply) {
+    const health = await this.ingestion.workerHealth();
+    const lastSyncAt = health.lastSyncAt?.toISOString() ?? null;
+    if (health.healthy) {
+      return { status: 'ok', workers: health.workers, last_sync_at: lastSyncAt };
+    }
+    void reply.status(503);
+    return {
+      status: 'error',
+      statusCode: 503,
+      code: 'worker_unhealthy',
+      detail: health.detail,
+      workers: health.workers,
+      last_sync_at: lastSyncAt,
+    };
   }
 }

@@ -1,4 +1,79 @@
-import { Module } from '@nestjs/common';
+import { BullModule } from '@nestjs/bull';
+import { DynamicModule, Logger, Module, Provider } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { ScheduleModule } from '@nestjs/schedule';
+import { ClipsModule } from '../clips/clips.module';
+import { AppConfig } from '../config/configuration';
+import { StreamsModule } from '../streams/streams.module';
+import { TwitchModule } from '../twitch/twitch.module';
+import { BullJobQueue } from './bull-job-queue';
+import { InProcessJobQueue } from './in-process-job-queue';
+import { InProcessWorker } from './in-process-worker';
+import { IngestionStatusService } from './ingestion-status.service';
+import { IngestionController } from './ingestion.controller';
+import { INGESTION_QUEUE } from './ingestion.jobs';
+import { IngestionProcessor } from './ingestion.processor';
+import { IngestionScheduler } from './ingestion.scheduler';
+import { IngestionService } from './ingestion.service';
+import { JobQueue } from './job-queue';
+import { WorkerHeartbeat } from './worker-heartbeat';
 
+/**
+ * Ingestion, assembled for this process's roles:
+ * - every role can enqueue (POST /ingestion/sync, the scheduler, the fan-out job);
+ * - `worker` runs the jobs: Bull's processor with Redis, the in-process runner without;
+ * - `scheduler` enqueues the periodic sync.
+ */
 @Module({})
-export class IngestionModule {}
+export class IngestionModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const roles = new Set(config.app.roles);
+    const imports: DynamicModule['imports'] = [StreamsModule, ClipsModule, TwitchModule];
+    const providers: Provider[] = [IngestionService, IngestionStatusService];
+
+    if (config.redis.url) {
+      imports.push(
+        BullModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (configService: ConfigService<AppConfig, true>) => {
+            const lockMs = configService.get('ingestion', { infer: true }).jobLockMs;
+            return {
+              url: configService.get('redis', { infer: true }).url,
+              prefix: `${configService.get('redis', { infer: true }).prefix}:bull`,
+              settings: { lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 2 },
+            };
+          },
+        }),
+        BullModule.registerQueue({ name: INGESTION_QUEUE }),
+      );
+      providers.push({ provide: JobQueue, useClass: BullJobQueue });
+      if (roles.has('worker')) providers.push(IngestionProcessor);
+    } else {
+      providers.push({
+        provide: JobQueue,
+        useFactory: () => new InProcessJobQueue(config.ingestion.concurrency),
+      });
+      if (roles.has('worker')) providers.push(InProcessWorker);
+      else {
+        new Logger(IngestionModule.name).warn(
+          'No worker role and no CLIPADOR_REDIS_URL: this process cannot run ingestion jobs',
+        );
+      }
+    }
+    if (roles.has('worker')) providers.push(WorkerHeartbeat);
+    if (roles.has('scheduler')) {
+      imports.push(ScheduleModule.forRoot());
+      providers.push(IngestionScheduler);
+    }
+
+    return {
+      module: IngestionModule,
+      // Global so that /health/worker (HealthModule) can read the worker status it keeps.
+      global: true,
+      imports,
+      controllers: [IngestionController],
+      providers,
+      exports: [IngestionService, IngestionStatusService],
+    };
+  }
+}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
+import { EntityManager, QueryFailedError, Repository } from 'typeorm';
 import { DomainError } from '../common/errors/domain.error';
 import { ApiMode, StreamerEntity } from './entities/streamer.entity';
 
@@ -67,6 +67,8 @@ const RECORD_COLUMNS = `
   last_clip_synced_at AS "lastClipSyncedAt"`;
 
 const UNIQUE_VIOLATION = '23505';
+/** First key of the two-key advisory lock a streamer's sync holds (the second is its id). */
+const SYNC_LOCK_CLASS = 72_716;
 
 @Injectable()
 export class StreamsRepository {
@@ -132,11 +134,6 @@ export class StreamsRepository {
       if (this.isDuplicateTwitchUserId(error)) {
         throw new StreamerAlreadyExistsError(row.twitchUserId);
       }
-      if (error instanceof QueryFailedError) {
-        // TypeORM keeps the bound values on the error (typed read-only, but a plain property),
-        // and whoever logs the error would log them: one of them is the encrypted client secret.
-        (error as { parameters?: unknown }).parameters = undefined;
-      }
       throw error;
     }
   }
@@ -169,6 +166,37 @@ export class StreamsRepository {
       driverError.code === UNIQUE_VIOLATION &&
       driverError.constraint !== undefined &&
       driverError.constraint === this.twitchUserIdConstraint
+    );
+  }
+
+  /**
+   * Holds the streamer's sync lock until the transaction ends: a second sync of the same streamer
+   * (another worker, a re-run job) waits here and then finds the work done.
+   */
+  async lockForSync(manager: EntityManager, streamerId: number): Promise<void> {
+    await manager.query('SELECT pg_advisory_xact_lock($1, $2)', [SYNC_LOCK_CLASS, streamerId]);
+  }
+
+  /** A successful sync: clips are read up to `syncedUntil` (never moves backwards). */
+  async recordSynced(manager: EntityManager, streamerId: number, syncedUntil: Date): Promise<void> {
+    await manager.query(
+      `UPDATE streamers
+       SET last_clip_synced_at = GREATEST(last_clip_synced_at, $2),
+           last_sync_status = 'ok', last_sync_error = NULL
+       WHERE id = $1`,
+      [streamerId, syncedUntil],
+    );
+  }
+
+  /** A sync that did not happen (skipped) or did not complete (failed), with its reason. */
+  async recordSyncProblem(
+    streamerId: number,
+    status: 'skipped' | 'failed',
+    reason: string,
+  ): Promise<void> {
+    await this.streamers.query(
+      `UPDATE streamers SET last_sync_status = $2, last_sync_error = $3 WHERE id = $1`,
+      [streamerId, status, reason.slice(0, 2000)],
     );
   }
 }

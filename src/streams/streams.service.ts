@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { SecretBox } from '../common/crypto/secret-box';
 import { FieldProblem, NotFoundError, ValidationFailedError } from '../common/errors/domain.error';
 import { CreateStreamerDto } from './dto/create-streamer.dto';
@@ -103,6 +104,25 @@ export class StreamsService {
   async findForSync(id: number): Promise<StreamerForSync | null> {
     const record = await this.streamers.findById(id);
     return record ? toStreamerForSync(record) : null;
+  }
+
+  /** Takes the streamer's sync lock for the rest of the caller's transaction. */
+  lockForSync(manager: EntityManager, streamerId: number): Promise<void> {
+    return this.streamers.lockForSync(manager, streamerId);
+  }
+
+  /** Records a successful sync inside the caller's transaction. */
+  recordSynced(manager: EntityManager, streamerId: number, syncedUntil: Date): Promise<void> {
+    return this.streamers.recordSynced(manager, streamerId, syncedUntil);
+  }
+
+  /** Makes a skipped or failed sync visible on the streamer, with its reason. */
+  recordSyncProblem(
+    streamerId: number,
+    status: 'skipped' | 'failed',
+    reason: string,
+  ): Promise<void> {
+    return this.streamers.recordSyncProblem(streamerId, status, reason);
   }
 
   /**

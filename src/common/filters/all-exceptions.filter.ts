@@ -16,10 +16,21 @@ export function replyWithError(error: unknown, request: FastifyRequest, reply: F
     return;
   }
   logger.error(
-    { err: error, reqId: request.id, method: request.method, url: request.url },
+    { err: describeError(error), reqId: request.id, method: request.method, url: request.url },
     'request_failed',
   );
   void reply.status(500).send(INTERNAL_ERROR_BODY);
+}
+
+/**
+ * What of an unexpected error goes into the log: never the whole object. A TypeORM query error
+ * carries its bound values (password hashes, encrypted secrets), and other libraries attach
+ * request configs with headers.
+ */
+export function describeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const { code } = error as { code?: unknown };
+  return { type: error.name, message: error.message, code, stack: error.stack };
 }
 
 @Catch()

@@ -1,0 +1,70 @@
+import { InjectQueue } from '@nestjs/bull';
+import { Injectable } from '@nestjs/common';
+import type { JobOptions, Queue } from 'bull';
+import { DomainError } from '../common/errors/domain.error';
+import { withTimeout } from '../common/timeout';
+import {
+  INGESTION_QUEUE,
+  JOB_POLICIES,
+  JOB_SYNC_ALL,
+  JOB_SYNC_STREAMER,
+  KEEP_COMPLETED_JOBS,
+  KEEP_FAILED_JOBS,
+  streamerJobId,
+  SyncAllJob,
+  SyncStreamerJob,
+} from './ingestion.jobs';
+import { JobQueue } from './job-queue';
+
+/** Bull queues commands while Redis is away; an enqueue must fail fast instead of hanging. */
+const ENQUEUE_TIMEOUT_MS = 2_000;
+/** addBulk in slices, so 10,000 streamers do not become one giant Redis transaction. */
+const BULK_SLICE = 500;
+
+function jobOptions(name: keyof typeof JOB_POLICIES, jobId: string): JobOptions {
+  const policy = JOB_POLICIES[name];
+  return {
+    jobId,
+    attempts: policy.attempts,
+    backoff: { type: 'exponential', delay: policy.backoffMs },
+    removeOnComplete: KEEP_COMPLETED_JOBS,
+    removeOnFail: KEEP_FAILED_JOBS,
+  };
+}
+
+@Injectable()
+export class BullJobQueue extends JobQueue {
+  constructor(@InjectQueue(INGESTION_QUEUE) private readonly queue: Queue) {
+    super();
+  }
+
+  async enqueueSyncAll(job: SyncAllJob, jobId: string): Promise<string> {
+    const added = await this.bounded(
+      this.queue.add(JOB_SYNC_ALL, job, jobOptions(JOB_SYNC_ALL, jobId)),
+    );
+    return String(added.id);
+  }
+
+  async enqueueStreamerSyncs(jobs: SyncStreamerJob[]): Promise<void> {
+    for (let start = 0; start < jobs.length; start += BULK_SLICE) {
+      const slice = jobs.slice(start, start + BULK_SLICE).map((data) => ({
+        name: JOB_SYNC_STREAMER,
+        data,
+        opts: jobOptions(JOB_SYNC_STREAMER, streamerJobId(data.cycleId, data.streamerId)),
+      }));
+      await this.bounded(this.queue.addBulk(slice));
+    }
+  }
+
+  private async bounded<T>(operation: Promise<T>): Promise<T> {
+    try {
+      return await withTimeout(operation, ENQUEUE_TIMEOUT_MS, 'The job queue (Redis)');
+    } catch (error) {
+      throw new DomainError(
+        'unavailable',
+        'queue_unavailable',
+        `The job queue is unavailable: ${(error as Error).message}`,
+      );
+    }
+  }
+}

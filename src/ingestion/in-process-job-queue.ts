@@ -1,0 +1,153 @@
+import { Logger, OnApplicationShutdown } from '@nestjs/common';
+import { DomainError } from '../common/errors/domain.error';
+import {
+  JOB_POLICIES,
+  JOB_SYNC_ALL,
+  JOB_SYNC_STREAMER,
+  JobPolicy,
+  streamerJobId,
+  SyncAllJob,
+  SyncStreamerJob,
+} from './ingestion.jobs';
+import { IngestionJobHandler, JobQueue } from './job-queue';
+
+interface QueuedJob {
+  id: string;
+  name: string;
+  policy: JobPolicy;
+  attempt: number;
+  run: (finalAttempt: boolean) => Promise<void>;
+}
+
+/** Job ids remembered to refuse duplicates; old ones are forgotten beyond this many. */
+const REMEMBERED_JOB_IDS = 100_000;
+
+/**
+ * Runs ingestion jobs inside this process when there is no Redis: the same handlers, the same
+ * retry policy and a concurrency limit, without Bull. Nothing survives a restart, which is fine
+ * for a single process: the scheduler enqueues a new cycle when it starts.
+ */
+export class InProcessJobQueue extends JobQueue implements OnApplicationShutdown {
+  private readonly logger = new Logger(InProcessJobQueue.name);
+  private readonly waiting: QueuedJob[] = [];
+  private readonly running = new Set<Promise<void>>();
+  private readonly knownIds = new Set<string>();
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private stopping = false;
+  private handler?: IngestionJobHandler;
+
+  constructor(private readonly concurrency: number) {
+    super();
+  }
+
+  /** Called by the worker role; until then (or without it) enqueueing is refused. */
+  attach(handler: IngestionJobHandler): void {
+    this.handler = handler;
+  }
+
+  enqueueSyncAll(job: SyncAllJob, jobId: string): Promise<string> {
+    this.push({
+      id: jobId,
+      name: JOB_SYNC_ALL,
+      policy: JOB_POLICIES[JOB_SYNC_ALL],
+      attempt: 0,
+      run: () => this.requireHandler().syncAll(job),
+    });
+    return Promise.resolve(jobId);
+  }
+
+  enqueueStreamerSyncs(jobs: SyncStreamerJob[]): Promise<void> {
+    for (const job of jobs) {
+      this.push({
+        id: streamerJobId(job.cycleId, job.streamerId),
+        name: JOB_SYNC_STREAMER,
+        policy: JOB_POLICIES[JOB_SYNC_STREAMER],
+        attempt: 0,
+        run: (finalAttempt) => this.requireHandler().syncStreamer(job, finalAttempt),
+      });
+    }
+    return Promise.resolve();
+  }
+
+  /** Waits for running jobs (queued ones are dropped: the next start schedules a new cycle). */
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.waiting.length = 0;
+    await Promise.allSettled([...this.running]);
+  }
+
+  /** Resolves when nothing is queued or running (tests and the seed use it). */
+  async drain(): Promise<void> {
+    while (this.waiting.length > 0 || this.running.size > 0 || this.retryTimers.size > 0) {
+      await Promise.race([...this.running, new Promise((resolve) => setTimeout(resolve, 10))]);
+    }
+  }
+
+  private requireHandler(): IngestionJobHandler {
+    if (!this.handler) throw new Error('No ingestion worker in this process');
+    return this.handler;
+  }
+
+  private push(job: QueuedJob): void {
+    if (!this.handler) {
+      throw new DomainError(
+        'unavailable',
+        'no_worker',
+        'This process runs no ingestion worker and no queue is configured (set CLIPADOR_REDIS_URL ' +
+          'or add "worker" to CLIPADOR_ROLES)',
+      );
+    }
+    if (this.stopping || this.knownIds.has(job.id)) return;
+    this.knownIds.add(job.id);
+    if (this.knownIds.size > REMEMBERED_JOB_IDS) {
+      this.knownIds.delete(this.knownIds.values().next().value as string);
+    }
+    this.waiting.push(job);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (!this.stopping && this.running.size < this.concurrency && this.waiting.length > 0) {
+      const job = this.waiting.shift()!;
+      const execution = this.execute(job).finally(() => {
+        this.running.delete(execution);
+        this.pump();
+      });
+      this.running.add(execution);
+    }
+  }
+
+  private async execute(job: QueuedJob): Promise<void> {
+    job.attempt++;
+    const finalAttempt = job.attempt >= job.policy.attempts;
+    try {
+      await job.run(finalAttempt);
+    } catch (error) {
+      if (finalAttempt || this.stopping) {
+        this.logger.error(
+          { jobId: job.id, job: job.name, attempt: job.attempt, err: (error as Error).message },
+          'job_failed',
+        );
+        return;
+      }
+      const delay = job.policy.backoffMs * 2 ** (job.attempt - 1);
+      this.logger.warn(
+        {
+          jobId: job.id,
+          job: job.name,
+          attempt: job.attempt,
+          retryInMs: delay,
+          err: (error as Error).message,
+        },
+        'job_retry_scheduled',
+      );
+      const timer = setTimeout(() => {
+        this.retryTimers.delete(timer);
+        this.waiting.push(job);
+        this.pump();
+      }, delay);
+      this.retryTimers.add(timer);
+    }
+  }
+}

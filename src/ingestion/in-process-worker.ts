@@ -1,0 +1,17 @@
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { InProcessJobQueue } from './in-process-job-queue';
+import { JobQueue } from './job-queue';
+import { IngestionService } from './ingestion.service';
+
+/** Role `worker` without Redis: the in-process runner executes the jobs with the shared handler. */
+@Injectable()
+export class InProcessWorker implements OnApplicationBootstrap {
+  constructor(
+    private readonly queue: JobQueue,
+    private readonly handler: IngestionService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    (this.queue as InProcessJobQueue).attach(this.handler);
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The ingestion queue's names, payloads and policies: the one place that says what a job is and
+ * how it is retried. Payloads carry ids only, never credentials (Bull stores them in plain text).
+ */
+
+export const INGESTION_QUEUE = 'clipador-ingestion';
+
+export const JOB_SYNC_ALL = 'clipador.ingestion.sync';
+export const JOB_SYNC_STREAMER = 'clipador.ingestion.sync-streamer';
+
+export type SyncTrigger = 'schedule' | 'api';
+
+/** Fans out one streamer job per active streamer. */
+export interface SyncAllJob {
+  cycleId: string;
+  trigger: SyncTrigger;
+  requestedAt: string;
+}
+
+/** One streamer's sync: its own retryable unit. */
+export interface SyncStreamerJob {
+  cycleId: string;
+  streamerId: number;
+}
+
+export interface JobPolicy {
+  attempts: number;
+  backoffMs: number;
+}
+
+/** The fan-out is cheap and idempotent; a streamer sync retries a few times, with backoff. */
+export const JOB_POLICIES: Record<typeof JOB_SYNC_ALL | typeof JOB_SYNC_STREAMER, JobPolicy> = {
+  [JOB_SYNC_ALL]: { attempts: 3, backoffMs: 2_000 },
+  [JOB_SYNC_STREAMER]: { attempts: 3, backoffMs: 5_000 },
+};
+
+/** Finished jobs kept in Redis for inspection (and so a duplicate job id is still recognised). */
+export const KEEP_COMPLETED_JOBS = 1_000;
+export const KEEP_FAILED_JOBS = 5_000;
+
+/**
+ * Jobs of one scheduled time slot share an id, so that several scheduler processes (or a tick
+ * that fires twice) enqueue a slot's sync once.
+ */
+export function scheduledCycleId(now: Date, intervalSeconds: number): string {
+  return `slot-${Math.floor(now.getTime() / (intervalSeconds * 1000))}`;
+}
+
+export function streamerJobId(cycleId: string, streamerId: number): string {
+  return `${cycleId}:streamer-${streamerId}`;
+}

@@ -1,0 +1,302 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { BurstChanges, BurstsService } from '../clips/bursts.service';
+import { ClipsService, ClipUpsertRow } from '../clips/clips.service';
+import { SecretDecryptionError } from '../common/crypto/secret-box';
+import { AppConfig, IngestionSection, TwitchSection } from '../config/configuration';
+import { InjectRedis } from '../redis/redis.module';
+import { StreamerForSync, StreamsService } from '../streams/streams.service';
+import type { HelixClip } from '../twitch/helix.types';
+import { TwitchClient } from '../twitch/twitch.client';
+import { TwitchError } from '../twitch/twitch.errors';
+import { chooseCredentials, TwitchAppCredentials } from './credentials';
+import { StreamerOutcome } from './ingestion-status.store';
+import { IngestionStatusService } from './ingestion-status.service';
+import { SyncAllJob, SyncStreamerJob } from './ingestion.jobs';
+import { IngestionJobHandler, JobQueue } from './job-queue';
+import {
+  MemoryStreamerSyncLock,
+  RedisStreamerSyncLock,
+  StreamerSyncLock,
+} from './streamer-sync-lock';
+
+/** How far back the first sync of a new streamer reads. */
+export const INITIAL_LOOKBACK_MS = 24 * 60 * 60 * 1000;
+/** Longer than any one streamer sync can take (Twitch waits and retries included). */
+const SYNC_LOCK_TTL_MS = 10 * 60 * 1000;
+
+/**
+ * Turns Twitch clips into bursts. It orchestrates — credentials, the Twitch client, the clip
+ * upsert, the burst rule, the streamer's sync status — and contains no algorithm of its own.
+ * It is also the job handler that the Bull processor and the in-process runner call.
+ */
+@Injectable()
+export class IngestionService extends IngestionJobHandler {
+  private readonly logger = new Logger(IngestionService.name);
+  private readonly ingestion: IngestionSection;
+  private readonly clipadorCredentials: TwitchAppCredentials | undefined;
+  private readonly locks: StreamerSyncLock;
+
+  constructor(
+    private readonly streams: StreamsService,
+    private readonly clips: ClipsService,
+    private readonly bursts: BurstsService,
+    private readonly twitch: TwitchClient,
+    private readonly queue: JobQueue,
+    private readonly status: IngestionStatusService,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectRedis() redis: Redis | null,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    super();
+    this.ingestion = config.get('ingestion', { infer: true });
+    this.clipadorCredentials = appCredentials(config.get('twitch', { infer: true }));
+    this.locks = redis
+      ? new RedisStreamerSyncLock(redis, config.get('redis', { infer: true }).prefix)
+      : new MemoryStreamerSyncLock();
+  }
+
+  /** `POST /ingestion/sync`: a sync cycle now, outside the schedule. */
+  async requestSync(): Promise<string> {
+    const cycleId = `manual-${randomUUID()}`;
+    return this.queue.enqueueSyncAll(
+      { cycleId, trigger: 'api', requestedAt: new Date().toISOString() },
+      cycleId,
+    );
+  }
+
+  /** The fan-out: one job per active streamer, each retried on its own. */
+  async syncAll(job: SyncAllJob): Promise<void> {
+    const startedAt = Date.now();
+    const streamers = await this.streams.findActiveForSync();
+    await this.status.startCycle(job.cycleId, streamers.length, startedAt);
+    this.logger.log(
+      { cycleId: job.cycleId, trigger: job.trigger, streamers: streamers.length },
+      'ingestion_started',
+    );
+    if (streamers.length === 0) {
+      await this.status.markSyncFinished(Date.now());
+      this.logger.log(
+        {
+          cycleId: job.cycleId,
+          total: 0,
+          synced: 0,
+          skipped: 0,
+          failed: 0,
+          durationMs: Date.now() - startedAt,
+        },
+        'ingestion_finished',
+      );
+      return;
+    }
+    await this.queue.enqueueStreamerSyncs(
+      streamers.map((streamer) => ({ cycleId: job.cycleId, streamerId: streamer.id })),
+    );
+  }
+
+  async syncStreamer(job: SyncStreamerJob, finalAttempt: boolean): Promise<void> {
+    const { cycleId, streamerId } = job;
+    let outcome: StreamerOutcome;
+    try {
+      outcome = await this.syncOne(cycleId, streamerId);
+    } catch (error) {
+      const reason = errorMessage(error);
+      if (!finalAttempt) {
+        this.logger.warn({ cycleId, streamerId, err: reason }, 'ingestion_streamer_retry');
+        throw error;
+      }
+      this.logger.error({ cycleId, streamerId, err: reason }, 'ingestion_failed');
+      await this.streams.recordSyncProblem(streamerId, 'failed', reason).catch(() => undefined);
+      await this.countOutcome(cycleId, streamerId, 'failed');
+      throw error;
+    }
+    await this.countOutcome(cycleId, streamerId, outcome);
+  }
+
+  private async syncOne(cycleId: string, streamerId: number): Promise<StreamerOutcome> {
+    const lock = await this.locks.acquire(streamerId, SYNC_LOCK_TTL_MS);
+    if (!lock) {
+      this.logger.log(
+        { cycleId, streamerId, reason: 'another sync of this streamer is running' },
+        'ingestion_skipped',
+      );
+      return 'skipped';
+    }
+    try {
+      return await this.syncLocked(cycleId, streamerId);
+    } finally {
+      await this.locks.release(streamerId, lock).catch(() => undefined);
+    }
+  }
+
+  private async syncLocked(cycleId: string, streamerId: number): Promise<StreamerOutcome> {
+    const startedAt = Date.now();
+    const streamer = await this.streams.findForSync(streamerId);
+    if (!streamer || !streamer.isActive) {
+      const reason = streamer ? 'streamer is inactive' : 'streamer was deleted';
+      this.logger.log({ cycleId, streamerId, reason }, 'ingestion_skipped');
+      return 'skipped';
+    }
+
+    const credentials = await this.credentialsFor(streamer);
+    if ('skip' in credentials) return this.skip(cycleId, streamer, credentials.skip);
+
+    const until = new Date();
+    const from = new Date(
+      (streamer.lastClipSyncedAt?.getTime() ?? until.getTime() - INITIAL_LOOKBACK_MS) -
+        this.ingestion.marginMinutes * 60_000,
+    );
+    let fetched: HelixClip[];
+    try {
+      fetched = await this.twitch.getClips(credentials.use, {
+        broadcasterId: streamer.twitchUserId,
+        startedAt: from,
+        endedAt: until,
+      });
+    } catch (error) {
+      // A refusal that no retry can fix (bad credentials, bad broadcaster id) is a skip with a
+      // reason; anything else (Twitch down, budget exhausted) fails the job so the queue retries.
+      if (error instanceof TwitchError && !error.retryable) {
+        return this.skip(cycleId, streamer, error.message);
+      }
+      throw error;
+    }
+
+    const rows = fetched.map((clip) => toUpsertRow(clip, streamer)).filter(isDefined);
+    const { upserted, changes } = await this.dataSource.transaction(async (manager) => {
+      await this.streams.lockForSync(manager, streamer.id);
+      const upserted = await this.clips.upsertMany(manager, streamer, rows);
+      const changes = await this.bursts.applyToNewClips(
+        manager,
+        {
+          streamerId: streamer.id,
+          windowSeconds: streamer.monitorIntervalSeconds,
+          minClips: streamer.monitorMinClips,
+        },
+        upserted.inserted,
+      );
+      await this.streams.recordSynced(manager, streamer.id, until);
+      return { upserted, changes };
+    });
+
+    this.logBurstChanges(cycleId, streamer, changes);
+    this.logger.log(
+      {
+        cycleId,
+        streamerId: streamer.id,
+        fetched: fetched.length,
+        inserted: upserted.inserted.length,
+        updated: upserted.updated,
+        burstsCreated: changes.created.length,
+        burstsGrown: changes.grown.length,
+        durationMs: Date.now() - startedAt,
+      },
+      'ingestion_streamer_done',
+    );
+    return 'synced';
+  }
+
+  private async credentialsFor(
+    streamer: StreamerForSync,
+  ): Promise<{ use: TwitchAppCredentials } | { skip: string }> {
+    let own: TwitchAppCredentials | undefined;
+    if (streamer.hasClientCredentials && streamer.apiMode !== 'clipador_only') {
+      try {
+        own = (await this.streams.getClientCredentials(streamer.id)) ?? undefined;
+      } catch (error) {
+        if (error instanceof SecretDecryptionError) return { skip: error.message };
+        throw error;
+      }
+    }
+    const choice = chooseCredentials(
+      { apiMode: streamer.apiMode, trialExpiresAt: streamer.trialExpiresAt, own },
+      this.clipadorCredentials,
+      new Date(),
+    );
+    return choice.kind === 'use' ? { use: choice.credentials } : { skip: choice.reason };
+  }
+
+  private async skip(
+    cycleId: string,
+    streamer: StreamerForSync,
+    reason: string,
+  ): Promise<StreamerOutcome> {
+    this.logger.warn({ cycleId, streamerId: streamer.id, reason }, 'ingestion_skipped');
+    await this.streams.recordSyncProblem(streamer.id, 'skipped', reason);
+    return 'skipped';
+  }
+
+  private logBurstChanges(cycleId: string, streamer: StreamerForSync, changes: BurstChanges): void {
+    for (const [event, list] of [
+      ['ingestion_burst_created', changes.created],
+      ['ingestion_burst_grown', changes.grown],
+    ] as const) {
+      for (const burst of list) {
+        this.logger.log(
+          {
+            cycleId,
+            streamerId: streamer.id,
+            burstId: burst.burstId,
+            anchorClipId: burst.anchorClipId,
+            start: burst.startTime.toISOString(),
+            end: burst.endTime.toISOString(),
+            clipCount: burst.clipCount,
+            added: burst.addedClips,
+          },
+          event,
+        );
+      }
+    }
+  }
+
+  private async countOutcome(
+    cycleId: string,
+    streamerId: number,
+    outcome: StreamerOutcome,
+  ): Promise<void> {
+    const totals = await this.status.recordOutcome(cycleId, streamerId, outcome);
+    if (totals) {
+      this.logger.log(
+        { cycleId, ...totals, durationMs: Date.now() - totals.startedAt },
+        'ingestion_finished',
+      );
+    }
+  }
+}
+
+function appCredentials(twitch: TwitchSection): TwitchAppCredentials | undefined {
+  return twitch.clientId && twitch.clientSecret
+    ? { clientId: twitch.clientId, clientSecret: twitch.clientSecret }
+    : undefined;
+}
+
+/** Helix's clip as our row; a clip whose creation time cannot be read is dropped. */
+function toUpsertRow(clip: HelixClip, streamer: StreamerForSync): ClipUpsertRow | undefined {
+  const createdAt = new Date(clip.created_at);
+  if (!clip.id || Number.isNaN(createdAt.getTime())) return undefined;
+  return {
+    clipId: clip.id,
+    streamerName: clip.broadcaster_name || streamer.displayName,
+    createdAt,
+    viewerCount: Number.isSafeInteger(clip.view_count) ? clip.view_count : 0,
+    videoId: clip.video_id || null,
+    title: clip.title ?? null,
+    duration: Number.isFinite(clip.duration) ? clip.duration : null,
+    url: clip.url || null,
+    thumbnailUrl: clip.thumbnail_url || null,
+    vodOffset: Number.isSafeInteger(clip.vod_offset) ? clip.vod_offset : null,
+    creatorName: clip.creator_name || null,
+  };
+}
+
+function isDefined<T>(value: T | undefined): value is T {
+  return value !== undefined;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
