@@ -30,7 +30,7 @@ const CLIENT_SECRET = `never-leak-${randomBytes(6).toString('hex')}`;
 const CREDENTIALS: TwitchCredentials = { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET };
 const BROADCASTER = '7001';
 /** Redis keys of this run only; removed at the end. */
-const REDIS_PREFIX = `clipador-test:${process.pid}:${Date.now().toString(36)}:`;
+const REDIS_PREFIX = `clipador-test:${process.pid}:${Date.now().toString(36)}`;
 
 /** Every line the client logs, as JSON text, to search for secrets. */
 class CapturingLogger implements LoggerService {
@@ -64,7 +64,7 @@ function testConfig(sim: TwitchSimulator, env: Record<string, string> = {}): App
     CLIPADOR_TWITCH_RETRY_BASE_MS: '10',
     CLIPADOR_TWITCH_MAX_RETRIES: '3',
     CLIPADOR_TWITCH_MAX_RATE_WAIT_MS: '15000',
-    CLIPADOR_TWITCH_REDIS_PREFIX: REDIS_PREFIX,
+    CLIPADOR_REDIS_PREFIX: REDIS_PREFIX,
     ...env,
   });
 }
@@ -74,10 +74,10 @@ function buildClient(
   sim: TwitchSimulator,
   options: { redis?: Redis; env?: Record<string, string> } = {},
 ): TwitchClient {
-  const { twitch } = testConfig(sim, options.env);
+  const { twitch, redis } = testConfig(sim, options.env);
   return new TwitchClient(
     twitchClientOptions(twitch),
-    createRateBudget(twitch, options.redis ?? null),
+    createRateBudget(twitch, options.redis ?? null, redis.prefix),
   );
 }
 
@@ -422,7 +422,7 @@ describe('TwitchClient against the Twitch simulator', () => {
         expect(stats.pointsUsed).toBe(50);
         expect(stats.pointsUsed).toBeLessThanOrEqual(allowedSince(started));
         expect(stats.tokensIssued).toBe(2);
-        expect(await redisA.exists(`${REDIS_PREFIX}budget:{${CLIENT_ID}}`)).toBe(1);
+        expect(await redisA.exists(`${REDIS_PREFIX}:twitch:budget:{${CLIENT_ID}}`)).toBe(1);
       } finally {
         await Promise.all([redisA.quit(), redisB.quit()]);
       }
@@ -466,7 +466,7 @@ describe('TwitchClient against the Twitch simulator', () => {
           .getUsers(CREDENTIALS, { ids: [BROADCASTER] });
 
         expect(users.map((user) => user.login)).toEqual(['gaules']);
-        expect(await redis.hget(`${REDIS_PREFIX}budget:{${CLIENT_ID}}`, 'limit')).toBe(
+        expect(await redis.hget(`${REDIS_PREFIX}:twitch:budget:{${CLIENT_ID}}`, 'limit')).toBe(
           '1000000000',
         );
       } finally {

@@ -73,8 +73,6 @@ export interface TwitchSection {
   maxRateWaitMs: number;
   /** Points of every client id's bucket left unspent (see src/twitch/rate-budget.ts). */
   rateMargin: number;
-  /** Prefix of the rate-budget keys in Redis, shared by every process of one deployment. */
-  redisPrefix: string;
 }
 
 export interface IngestionSection {
@@ -279,7 +277,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       retryBaseMs: read.int('TWITCH_RETRY_BASE_MS', 500, 1, 60_000),
       maxRateWaitMs: read.int('TWITCH_MAX_RATE_WAIT_MS', 120_000, 0, 3_600_000),
       rateMargin: read.int('TWITCH_RATE_MARGIN', 1, 0, 100),
-      redisPrefix: read.string('TWITCH_REDIS_PREFIX', 'clipador:twitch:'),
     },
     ingestion: {
       intervalSeconds: read.int('INGESTION_INTERVAL_SECONDS', 180, 5, 86_400),

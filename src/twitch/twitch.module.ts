@@ -11,9 +11,13 @@ import { TWITCH_CLIENT_OPTIONS, TwitchClient, twitchClientOptions } from './twit
  * The budget every TwitchClient of this process uses: in Redis when Redis is configured (shared by
  * every worker process), else in memory (one process is then the only spender).
  */
-export function createRateBudget(section: TwitchSection, redis: Redis | null): RateBudget {
+export function createRateBudget(
+  section: TwitchSection,
+  redis: Redis | null,
+  redisPrefix: string,
+): RateBudget {
   const store = redis
-    ? new RedisRateBudgetStore(redis, section.redisPrefix)
+    ? new RedisRateBudgetStore(redis, `${redisPrefix}:twitch:`)
     : new MemoryRateBudgetStore();
   return new RateBudget(store, {
     margin: section.rateMargin,
@@ -37,7 +41,11 @@ export function createRateBudget(section: TwitchSection, redis: Redis | null): R
       // REDIS comes from the global RedisModule; optional so the module also boots without it.
       inject: [ConfigService, { token: REDIS, optional: true }],
       useFactory: (config: ConfigService<AppConfig, true>, redis: Redis | null | undefined) =>
-        createRateBudget(config.get('twitch', { infer: true }), redis ?? null),
+        createRateBudget(
+          config.get('twitch', { infer: true }),
+          redis ?? null,
+          config.get('redis', { infer: true }).prefix,
+        ),
     },
     TwitchClient,
   ],
