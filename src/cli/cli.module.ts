@@ -2,12 +2,16 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
 import { buildLoggerOptions } from '../common/logging';
+import { ClipsModule } from '../clips/clips.module';
 import { AppConfig } from '../config/configuration';
 import { DatabaseModule } from '../database/database.module';
 import { RedisModule } from '../redis/redis.module';
+import { StreamsModule } from '../streams/streams.module';
 import { UsersModule } from '../users/users.module';
 import { CreateAdminCommand, CreateUserCommand } from './commands/create-user.command';
 import { MigrateCommand } from './commands/migrate.command';
+import { SeedCommand } from './commands/seed.command';
+import { SeedService } from './seed/seed.service';
 
 /** The command line: the data layer and the services its commands use; no HTTP, no jobs. */
 @Module({})
@@ -23,8 +27,10 @@ export class CliModule {
         DatabaseModule,
         RedisModule,
         UsersModule,
+        StreamsModule,
+        ClipsModule,
       ],
-      providers: [CreateAdminCommand, CreateUserCommand, MigrateCommand],
+      providers: [CreateAdminCommand, CreateUserCommand, MigrateCommand, SeedCommand, SeedService],
     };
   }
 }

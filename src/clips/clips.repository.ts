@@ -101,7 +101,8 @@ export interface UpsertedClipRow {
  * Inserts new clips and refreshes the view count (and title, thumbnail) of known ones, in one
  * statement over unnest() arrays: no parameter limit, one round trip, and race-free against
  * another writer (ON CONFLICT). Rows whose values did not change are not rewritten (and not
- * returned), so the re-read margin of every sync costs reads, not writes.
+ * returned), so the re-read margin of every sync costs reads, not writes. A source without a
+ * title or thumbnail (an old CSV export) does not erase the ones Twitch gave.
  */
 const UPSERT_CLIPS_SQL = `
   INSERT INTO clips AS c (
@@ -115,12 +116,12 @@ const UPSERT_CLIPS_SQL = `
             thumbnail_url, vod_offset, creator_name)
   ON CONFLICT (clip_id) DO UPDATE
     SET viewer_count = EXCLUDED.viewer_count,
-        title = EXCLUDED.title,
-        thumbnail_url = EXCLUDED.thumbnail_url,
+        title = COALESCE(EXCLUDED.title, c.title),
+        thumbnail_url = COALESCE(EXCLUDED.thumbnail_url, c.thumbnail_url),
         fetched_at = EXCLUDED.fetched_at
     WHERE c.viewer_count IS DISTINCT FROM EXCLUDED.viewer_count
-       OR c.title IS DISTINCT FROM EXCLUDED.title
-       OR c.thumbnail_url IS DISTINCT FROM EXCLUDED.thumbnail_url
+       OR c.title IS DISTINCT FROM COALESCE(EXCLUDED.title, c.title)
+       OR c.thumbnail_url IS DISTINCT FROM COALESCE(EXCLUDED.thumbnail_url, c.thumbnail_url)
   RETURNING c.id, c.clip_id AS "clipId", c.created_at AS "createdAt", (c.xmax = 0) AS inserted`;
 
 @Injectable()

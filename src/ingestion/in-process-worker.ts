@@ -1,14 +1,13 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InProcessJobQueue } from './in-process-job-queue';
-import { JobQueue } from './job-queue';
-import { IngestionService } from './ingestion.service';
+import { IngestionJobHandler, JobQueue } from './job-queue';
 
 /** Role `worker` without Redis: the in-process runner executes the jobs with the shared handler. */
 @Injectable()
 export class InProcessWorker implements OnApplicationBootstrap {
   constructor(
     private readonly queue: JobQueue,
-    private readonly handler: IngestionService,
+    private readonly handler: IngestionJobHandler,
   ) {}
 
   onApplicationBootstrap(): void {

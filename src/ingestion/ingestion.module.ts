@@ -15,7 +15,7 @@ import { INGESTION_QUEUE } from './ingestion.jobs';
 import { IngestionProcessor } from './ingestion.processor';
 import { IngestionScheduler } from './ingestion.scheduler';
 import { IngestionService } from './ingestion.service';
-import { JobQueue } from './job-queue';
+import { IngestionJobHandler, JobQueue } from './job-queue';
 import { WorkerHeartbeat } from './worker-heartbeat';
 
 /**
@@ -29,7 +29,11 @@ export class IngestionModule {
   static forRoot(config: AppConfig): DynamicModule {
     const roles = new Set(config.app.roles);
     const imports: DynamicModule['imports'] = [StreamsModule, ClipsModule, TwitchModule];
-    const providers: Provider[] = [IngestionService, IngestionStatusService];
+    const providers: Provider[] = [
+      IngestionService,
+      IngestionStatusService,
+      { provide: IngestionJobHandler, useExisting: IngestionService },
+    ];
 
     if (config.redis.url) {
       imports.push(

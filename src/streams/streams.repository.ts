@@ -5,9 +5,9 @@ import { DomainError } from '../common/errors/domain.error';
 import { ApiMode, StreamerEntity } from './entities/streamer.entity';
 
 /**
- * A streamer as stored, minus its client secret: the encrypted secret is read by one query only
- * (`findClientCredentials`), so no other path can hand it on by accident. Whether credentials are
- * stored is computed by the database instead.
+ * A streamer as stored, minus its client secret: the encrypted secret is read by two queries only
+ * (`findClientCredentials`, and `findForImport` whose caller compares it), so no other path can
+ * hand it on by accident. Whether credentials are stored is computed by the database instead.
  */
 export interface StreamerRecord {
   id: number;
@@ -36,6 +36,15 @@ export interface NewStreamerRow {
   clientTwitchClientId: string | null;
   encryptedClientSecret: string | null;
 }
+
+/** A streamer as an import compares it with a row: its record and its stored credentials. */
+export interface StreamerImportState extends StreamerRecord {
+  clientTwitchClientId: string | null;
+  encryptedClientSecret: string | null;
+}
+
+/** The fields an import may change on an existing streamer; the secret arrives encrypted. */
+export type ImportedStreamerFields = Omit<NewStreamerRow, 'twitchUserId'>;
 
 export interface StoredClientCredentials {
   clientId: string | null;
@@ -157,6 +166,95 @@ export class StreamsRepository {
       [id],
     );
     return rows[0] ?? null;
+  }
+
+  /**
+   * For an import: the streamer with this twitch_user_id and its stored credentials, its row locked
+   * until the caller's transaction ends, so that the comparison and the update that follows cannot
+   * interleave with another import of the same streamer.
+   */
+  async findForImport(
+    manager: EntityManager,
+    twitchUserId: string,
+  ): Promise<StreamerImportState | null> {
+    const rows: StreamerImportState[] = await manager.query(
+      `SELECT ${RECORD_COLUMNS},
+              client_twitch_client_id AS "clientTwitchClientId",
+              client_twitch_client_secret AS "encryptedClientSecret"
+       FROM streamers WHERE twitch_user_id = $1
+       FOR UPDATE`,
+      [twitchUserId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Inserts an imported streamer and returns its id; null when the twitch_user_id exists already
+   * (another writer got there first: the caller then treats the row as an update). No exception,
+   * so the caller's transaction stays usable.
+   */
+  async insertForImport(manager: EntityManager, row: NewStreamerRow): Promise<number | null> {
+    const rows: Array<{ id: number }> = await manager.query(
+      `INSERT INTO streamers (
+         twitch_user_id, display_name, avatar_url, is_active, monitor_interval_seconds,
+         monitor_min_clips, api_mode, trial_expires_at, client_twitch_client_id,
+         client_twitch_client_secret)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (twitch_user_id) DO NOTHING
+       RETURNING id`,
+      [
+        row.twitchUserId,
+        row.displayName,
+        row.avatarUrl,
+        row.isActive,
+        row.monitorIntervalSeconds,
+        row.monitorMinClips,
+        row.apiMode,
+        row.trialExpiresAt,
+        row.clientTwitchClientId,
+        row.encryptedClientSecret,
+      ],
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  /** Overwrites an imported streamer's fields (the caller holds its row lock). */
+  async updateForImport(
+    manager: EntityManager,
+    id: number,
+    fields: ImportedStreamerFields,
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE streamers
+       SET display_name = $2, avatar_url = $3, is_active = $4, monitor_interval_seconds = $5,
+           monitor_min_clips = $6, api_mode = $7, trial_expires_at = $8,
+           client_twitch_client_id = $9, client_twitch_client_secret = $10, updated_at = now()
+       WHERE id = $1`,
+      [
+        id,
+        fields.displayName,
+        fields.avatarUrl,
+        fields.isActive,
+        fields.monitorIntervalSeconds,
+        fields.monitorMinClips,
+        fields.apiMode,
+        fields.trialExpiresAt,
+        fields.clientTwitchClientId,
+        fields.encryptedClientSecret,
+      ],
+    );
+  }
+
+  /** Streamers by twitch_user_id, inside the caller's transaction (an import's lookups). */
+  findByTwitchUserIds(
+    manager: EntityManager,
+    twitchUserIds: readonly string[],
+  ): Promise<StreamerRecord[]> {
+    if (twitchUserIds.length === 0) return Promise.resolve([]);
+    return manager.query(
+      `SELECT ${RECORD_COLUMNS} FROM streamers WHERE twitch_user_id = ANY($1::text[]) ORDER BY id`,
+      [twitchUserIds],
+    );
   }
 
   private isDuplicateTwitchUserId(error: unknown): boolean {

@@ -1,11 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { SecretBox } from '../common/crypto/secret-box';
+import { SecretBox, SecretDecryptionError } from '../common/crypto/secret-box';
 import { FieldProblem, NotFoundError, ValidationFailedError } from '../common/errors/domain.error';
 import { CreateStreamerDto } from './dto/create-streamer.dto';
 import { StreamerDto } from './dto/streamer.dto';
 import { ApiMode } from './entities/streamer.entity';
-import { StreamerRecord, StreamsRepository } from './streams.repository';
+import {
+  ImportedStreamerFields,
+  NewStreamerRow,
+  StreamerImportState,
+  StreamerRecord,
+  StreamsRepository,
+} from './streams.repository';
 
 export const DEFAULT_MONITOR_INTERVAL_SECONDS = 180;
 export const DEFAULT_MONITOR_MIN_CLIPS = 2;
@@ -34,6 +40,16 @@ export interface ClientCredentials {
   clientSecret: string;
 }
 
+/**
+ * A streamer row to import (the seed command), valid by CreateStreamerDto's rules. A field left
+ * undefined was not in the file: a new streamer gets the default, an existing one keeps its value.
+ * A null field was given empty: the default (display_name, interval, min clips, api_mode,
+ * is_active) or no value (avatar, trial end, credentials), as for `POST /streams`.
+ */
+export type StreamerImport = CreateStreamerDto;
+
+export type StreamerImportOutcome = 'inserted' | 'updated' | 'skipped';
+
 @Injectable()
 export class StreamsService {
   private readonly logger = new Logger(StreamsService.name);
@@ -56,20 +72,7 @@ export class StreamsService {
     const problems = credentialProblems(input);
     if (problems.length > 0) throw new ValidationFailedError(problems);
 
-    const apiMode = input.api_mode ?? DEFAULT_API_MODE;
-    const secret = input.client_twitch_client_secret ?? null;
-    const created = await this.streamers.insert({
-      twitchUserId: input.twitch_user_id,
-      displayName: input.display_name ?? input.twitch_user_id,
-      avatarUrl: input.avatar_url ?? null,
-      isActive: input.is_active ?? true,
-      monitorIntervalSeconds: input.monitor_interval_seconds ?? DEFAULT_MONITOR_INTERVAL_SECONDS,
-      monitorMinClips: input.monitor_min_clips ?? DEFAULT_MONITOR_MIN_CLIPS,
-      apiMode,
-      trialExpiresAt: input.trial_expires_at ? new Date(input.trial_expires_at) : null,
-      clientTwitchClientId: input.client_twitch_client_id ?? null,
-      encryptedClientSecret: secret === null ? null : this.secretBox.encrypt(secret),
-    });
+    const created = await this.streamers.insert(this.newStreamerRow(input));
     this.logger.log(
       {
         streamerId: created.id,
@@ -80,6 +83,47 @@ export class StreamsService {
       'streamer_created',
     );
     return toStreamerDto(created);
+  }
+
+  /**
+   * Imports one streamer row inside the caller's transaction: inserts it, updates it when a field
+   * the row carries differs from what is stored, or skips it. Throws ValidationFailedError when the
+   * streamer as it would be stored breaks the credential rules (a row may leave some fields as
+   * they are, so the rules are checked on the result, not only on the row).
+   *
+   * Stored secrets cannot be compared as ciphertext (every encryption has a fresh IV), so the
+   * stored one is decrypted here and compared in memory: re-importing the same secret is no change
+   * and does not re-encrypt it. A stored secret that no longer decrypts (the key changed) counts as
+   * changed and is replaced, encrypted with the current key. Secrets are never logged.
+   */
+  async importStreamer(
+    manager: EntityManager,
+    input: StreamerImport,
+  ): Promise<StreamerImportOutcome> {
+    let stored = await this.streamers.findForImport(manager, input.twitch_user_id);
+    if (!stored) {
+      const problems = credentialProblems(input);
+      if (problems.length > 0) throw new ValidationFailedError(problems);
+      const id = await this.streamers.insertForImport(manager, this.newStreamerRow(input));
+      if (id !== null) {
+        this.logImport('inserted', id, input.twitch_user_id, []);
+        return 'inserted';
+      }
+      // Another writer inserted it meanwhile: compare with theirs.
+      stored = await this.streamers.findForImport(manager, input.twitch_user_id);
+      if (!stored) throw new Error(`Streamer ${input.twitch_user_id} vanished during its import`);
+    }
+    return this.updateImported(manager, stored, input);
+  }
+
+  /** For an import's clips: the streamers with these twitch_user_ids, in the caller's transaction. */
+  async findByTwitchUserIds(
+    manager: EntityManager,
+    twitchUserIds: readonly string[],
+  ): Promise<StreamerForSync[]> {
+    return (await this.streamers.findByTwitchUserIds(manager, twitchUserIds)).map(
+      toStreamerForSync,
+    );
   }
 
   /** Deletes a streamer with its clips and bursts; NotFoundError (404) when there is none. */
@@ -147,6 +191,131 @@ export class StreamsService {
       throw error;
     }
   }
+
+  /** A new row from a validated body or import row, with the API's defaults; secret encrypted. */
+  private newStreamerRow(input: CreateStreamerDto): NewStreamerRow {
+    const secret = input.client_twitch_client_secret ?? null;
+    return {
+      twitchUserId: input.twitch_user_id,
+      displayName: input.display_name ?? input.twitch_user_id,
+      avatarUrl: input.avatar_url ?? null,
+      isActive: input.is_active ?? true,
+      monitorIntervalSeconds: input.monitor_interval_seconds ?? DEFAULT_MONITOR_INTERVAL_SECONDS,
+      monitorMinClips: input.monitor_min_clips ?? DEFAULT_MONITOR_MIN_CLIPS,
+      apiMode: input.api_mode ?? DEFAULT_API_MODE,
+      trialExpiresAt: input.trial_expires_at ? new Date(input.trial_expires_at) : null,
+      clientTwitchClientId: input.client_twitch_client_id ?? null,
+      encryptedClientSecret: secret === null ? null : this.secretBox.encrypt(secret),
+    };
+  }
+
+  private async updateImported(
+    manager: EntityManager,
+    stored: StreamerImportState,
+    input: StreamerImport,
+  ): Promise<StreamerImportOutcome> {
+    const secret = this.importedSecret(
+      stored.encryptedClientSecret,
+      input.client_twitch_client_secret,
+    );
+    const trialExpiresAt = input.trial_expires_at ? new Date(input.trial_expires_at) : null;
+    const fields: ImportedStreamerFields = {
+      displayName: importedValue(input.display_name, stored.displayName, input.twitch_user_id),
+      avatarUrl: importedValue(input.avatar_url, stored.avatarUrl, null),
+      isActive: importedValue(input.is_active, stored.isActive, true),
+      monitorIntervalSeconds: importedValue(
+        input.monitor_interval_seconds,
+        stored.monitorIntervalSeconds,
+        DEFAULT_MONITOR_INTERVAL_SECONDS,
+      ),
+      monitorMinClips: importedValue(
+        input.monitor_min_clips,
+        stored.monitorMinClips,
+        DEFAULT_MONITOR_MIN_CLIPS,
+      ),
+      apiMode: importedValue(input.api_mode, stored.apiMode, DEFAULT_API_MODE),
+      trialExpiresAt: input.trial_expires_at === undefined ? stored.trialExpiresAt : trialExpiresAt,
+      clientTwitchClientId: importedValue(
+        input.client_twitch_client_id,
+        stored.clientTwitchClientId,
+        null,
+      ),
+      encryptedClientSecret: secret.encrypted,
+    };
+    const problems = credentialProblems({
+      api_mode: fields.apiMode,
+      client_twitch_client_id: fields.clientTwitchClientId,
+      // The rules ask only whether a secret is there; the stored one stays encrypted.
+      client_twitch_client_secret: fields.encryptedClientSecret === null ? null : 'present',
+    });
+    if (problems.length > 0) throw new ValidationFailedError(problems);
+
+    const changed = changedImportFields(stored, fields, secret.changed);
+    if (changed.length === 0) return 'skipped';
+    await this.streamers.updateForImport(manager, stored.id, fields);
+    this.logImport('updated', stored.id, stored.twitchUserId, changed);
+    return 'updated';
+  }
+
+  /** The secret an import stores, and whether it differs from the stored one (see importStreamer). */
+  private importedSecret(
+    storedEncrypted: string | null,
+    given: string | null | undefined,
+  ): { encrypted: string | null; changed: boolean } {
+    if (given === undefined) return { encrypted: storedEncrypted, changed: false };
+    if (given === null) return { encrypted: null, changed: storedEncrypted !== null };
+    if (storedEncrypted !== null && this.decryptsTo(storedEncrypted, given)) {
+      return { encrypted: storedEncrypted, changed: false };
+    }
+    return { encrypted: this.secretBox.encrypt(given), changed: true };
+  }
+
+  private decryptsTo(encrypted: string, plain: string): boolean {
+    try {
+      return this.secretBox.decrypt(encrypted) === plain;
+    } catch (error) {
+      if (error instanceof SecretDecryptionError) return false;
+      throw error;
+    }
+  }
+
+  private logImport(
+    outcome: StreamerImportOutcome,
+    streamerId: number,
+    twitchUserId: string,
+    changed: string[],
+  ): void {
+    this.logger.log({ streamerId, twitchUserId, outcome, changed }, 'streamer_imported');
+  }
+}
+
+/** An imported field: undefined (not in the file) keeps the stored value, null takes the default. */
+function importedValue<T>(given: T | null | undefined, stored: T, fallback: T): T {
+  return given === undefined ? stored : (given ?? fallback);
+}
+
+/** Names (as the file spells them) of the fields an import changes; never their values. */
+function changedImportFields(
+  stored: StreamerImportState,
+  next: ImportedStreamerFields,
+  secretChanged: boolean,
+): string[] {
+  const pairs: Array<[string, unknown, unknown]> = [
+    ['display_name', stored.displayName, next.displayName],
+    ['avatar_url', stored.avatarUrl, next.avatarUrl],
+    ['is_active', stored.isActive, next.isActive],
+    ['monitor_interval_seconds', stored.monitorIntervalSeconds, next.monitorIntervalSeconds],
+    ['monitor_min_clips', stored.monitorMinClips, next.monitorMinClips],
+    ['api_mode', stored.apiMode, next.apiMode],
+    [
+      'trial_expires_at',
+      stored.trialExpiresAt?.getTime() ?? null,
+      next.trialExpiresAt?.getTime() ?? null,
+    ],
+    ['client_twitch_client_id', stored.clientTwitchClientId, next.clientTwitchClientId],
+  ];
+  const changed = pairs.filter(([, before, after]) => before !== after).map(([name]) => name);
+  return secretChanged ? [...changed, 'client_twitch_client_secret'] : changed;
 }
 
 /**
