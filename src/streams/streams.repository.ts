@@ -75,6 +75,29 @@ const RECORD_COLUMNS = `
     AS "hasClientCredentials",
   last_clip_synced_at AS "lastClipSyncedAt"`;
 
+const INSERT_STREAMER = `
+  INSERT INTO streamers (
+    twitch_user_id, display_name, avatar_url, is_active, monitor_interval_seconds,
+    monitor_min_clips, api_mode, trial_expires_at, client_twitch_client_id,
+    client_twitch_client_secret)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
+
+/** The parameters of INSERT_STREAMER, in its column order. */
+function insertParams(row: NewStreamerRow): unknown[] {
+  return [
+    row.twitchUserId,
+    row.displayName,
+    row.avatarUrl,
+    row.isActive,
+    row.monitorIntervalSeconds,
+    row.monitorMinClips,
+    row.apiMode,
+    row.trialExpiresAt,
+    row.clientTwitchClientId,
+    row.encryptedClientSecret,
+  ];
+}
+
 const UNIQUE_VIOLATION = '23505';
 /** First key of the two-key advisory lock a streamer's sync holds (the second is its id). */
 const SYNC_LOCK_CLASS = 72_716;
@@ -119,24 +142,8 @@ export class StreamsRepository {
   async insert(row: NewStreamerRow): Promise<StreamerRecord> {
     try {
       const rows: StreamerRecord[] = await this.streamers.query(
-        `INSERT INTO streamers (
-           twitch_user_id, display_name, avatar_url, is_active, monitor_interval_seconds,
-           monitor_min_clips, api_mode, trial_expires_at, client_twitch_client_id,
-           client_twitch_client_secret)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-         RETURNING ${RECORD_COLUMNS}`,
-        [
-          row.twitchUserId,
-          row.displayName,
-          row.avatarUrl,
-          row.isActive,
-          row.monitorIntervalSeconds,
-          row.monitorMinClips,
-          row.apiMode,
-          row.trialExpiresAt,
-          row.clientTwitchClientId,
-          row.encryptedClientSecret,
-        ],
+        `${INSERT_STREAMER} RETURNING ${RECORD_COLUMNS}`,
+        insertParams(row),
       );
       return rows[0];
     } catch (error) {
@@ -195,25 +202,8 @@ export class StreamsRepository {
    */
   async insertForImport(manager: EntityManager, row: NewStreamerRow): Promise<number | null> {
     const rows: Array<{ id: number }> = await manager.query(
-      `INSERT INTO streamers (
-         twitch_user_id, display_name, avatar_url, is_active, monitor_interval_seconds,
-         monitor_min_clips, api_mode, trial_expires_at, client_twitch_client_id,
-         client_twitch_client_secret)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       ON CONFLICT (twitch_user_id) DO NOTHING
-       RETURNING id`,
-      [
-        row.twitchUserId,
-        row.displayName,
-        row.avatarUrl,
-        row.isActive,
-        row.monitorIntervalSeconds,
-        row.monitorMinClips,
-        row.apiMode,
-        row.trialExpiresAt,
-        row.clientTwitchClientId,
-        row.encryptedClientSecret,
-      ],
+      `${INSERT_STREAMER} ON CONFLICT (twitch_user_id) DO NOTHING RETURNING id`,
+      insertParams(row),
     );
     return rows[0]?.id ?? null;
   }
