@@ -26,17 +26,21 @@ class ClipadorFastifyAdapter extends FastifyAdapter {
       (request, body, done) =>
         parseJson(request, body as string, (error, value) =>
           error
-            ? done(
-                new DomainError(
-                  'invalid',
-                  'malformed_json',
-                  `Body is not valid JSON: ${error.message}`,
-                ),
-              )
+            ? done(new DomainError('invalid', 'malformed_json', malformedJsonDetail(error)))
             : done(null, value),
         ),
     );
   }
+}
+
+/**
+ * Fastify's parser already says "Body is not valid JSON but content-type is set to …" for a
+ * syntax error (without quoting the body); other refusals (a `__proto__` key) get the prefix.
+ */
+function malformedJsonDetail(error: Error): string {
+  return error.message.startsWith('Body is not valid JSON')
+    ? error.message
+    : `Body is not valid JSON: ${error.message}`;
 }
 
 export function createFastifyAdapter(): FastifyAdapter {

@@ -1,8 +1,58 @@
-import { createSecretKey } from 'node:crypto';
+import { createSecretKey, randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
 import { legacyPbkdf2Hash } from '../src/users/password-hasher';
+import { TEST_REDIS_URL } from './support/databases';
 import { createUser, loginAs, Session } from './support/factories';
 import { startTestApp, TEST_JWT_SECRET, TestApp } from './support/test-app';
+
+/**
+ * POST /auth/login from a chosen loopback address (127.0.0.x), so that a test can be a second
+ * client IP. The app must be listening (see `listening`). Returns status and elapsed ms.
+ */
+async function loginFrom(
+  app: TestApp,
+  from: string,
+  body: { username: string; password: string },
+): Promise<{ status: number; ms: number }> {
+  const { port } = app.app.getHttpServer().address() as AddressInfo;
+  const payload = JSON.stringify(body);
+  const started = process.hrtime.bigint();
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        localAddress: from,
+        method: 'POST',
+        path: '/auth/login',
+        headers: {
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(payload),
+        },
+        agent: false,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+  return { status, ms: Number(process.hrtime.bigint() - started) / 1e6 };
+}
+
+async function listening(app: TestApp): Promise<void> {
+  if (!app.app.getHttpServer().listening) await app.app.listen(0, '127.0.0.1');
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
 
 describe('auth', () => {
   let testApp: TestApp;
@@ -246,6 +296,99 @@ describe('auth', () => {
 
     it('needs a token to log out', async () => {
       await testApp.http().post('/auth/logout').expect(401);
+    });
+  });
+
+  describe('login protection', () => {
+    it('takes as long for an unknown user as for a wrong password (no user enumeration by timing)', async () => {
+      await listening(testApp);
+      // A client address of its own: the failures below do not count against other tests.
+      const from = '127.0.0.31';
+      const users = await Promise.all([1, 2, 3, 4].map(() => createUser(testApp)));
+      const wrong = (i: number) => ({
+        username: users[i % 4].username,
+        password: 'wrong-password',
+      });
+      const unknown = (i: number) => ({
+        username: `nobody_${i}_${process.pid}`,
+        password: 'wrong-password',
+      });
+      // Warm-up: the first comparison of each kind pays for code loading, not for the hash.
+      await loginFrom(testApp, from, unknown(99));
+      await loginFrom(testApp, from, wrong(99));
+      const times = { unknown: [] as number[], wrong: [] as number[] };
+      // Alternated, so that load on the machine weighs on both kinds alike. Two failures per
+      // user stay under the per-username limit of this app (3).
+      for (let i = 0; i < 8; i++) {
+        const [first, second] =
+          i % 2 ? (['unknown', 'wrong'] as const) : (['wrong', 'unknown'] as const);
+        for (const kind of [first, second]) {
+          const { status, ms } = await loginFrom(
+            testApp,
+            from,
+            kind === 'wrong' ? wrong(i) : unknown(i),
+          );
+          expect(status).toBe(401);
+          times[kind].push(ms);
+        }
+      }
+      const ratio = median(times.unknown) / median(times.wrong);
+      expect(ratio).toBeGreaterThan(0.67);
+      expect(ratio).toBeLessThan(1.5);
+    });
+
+    describe('throttling, shared by two API replicas through Redis', () => {
+      let replicaA: TestApp;
+      let replicaB: TestApp;
+
+      beforeAll(async () => {
+        const env = {
+          CLIPADOR_REDIS_URL: TEST_REDIS_URL,
+          CLIPADOR_REDIS_PREFIX: `clipador-test-throttle-${randomBytes(4).toString('hex')}`,
+          CLIPADOR_LOGIN_MAX_FAILURES_PER_USERNAME: '3',
+          CLIPADOR_LOGIN_MAX_FAILURES_PER_IP: '5',
+        };
+        replicaA = await startTestApp({ env });
+        replicaB = await startTestApp({ env, databaseUrl: replicaA.databaseUrl });
+        await Promise.all([listening(replicaA), listening(replicaB)]);
+      });
+
+      afterAll(async () => {
+        await replicaB?.close();
+        await replicaA?.close();
+      });
+
+      it('answers 429 for a username after repeated failures on any replica, to every address', async () => {
+        const user = await createUser(replicaA);
+        const wrong = { username: user.username, password: 'wrong-password' };
+        expect((await loginFrom(replicaA, '127.0.0.41', wrong)).status).toBe(401);
+        expect((await loginFrom(replicaB, '127.0.0.42', wrong)).status).toBe(401);
+        expect((await loginFrom(replicaA, '127.0.0.43', wrong)).status).toBe(401);
+
+        // The right password, from an address with no failures, on the other replica: refused.
+        const right = { username: user.username, password: user.password };
+        expect((await loginFrom(replicaB, '127.0.0.44', right)).status).toBe(429);
+        const answer = await replicaB.http().post('/auth/login').send(right).expect(429);
+        expect(answer.body).toEqual({
+          statusCode: 429,
+          code: 'too_many_login_attempts',
+          detail: 'Too many failed login attempts; try again later',
+        });
+      });
+
+      it('answers 429 for an address after repeated failures across usernames, and lets other addresses in', async () => {
+        const user = await createUser(replicaA);
+        const from = '127.0.0.51';
+        for (let i = 0; i < 5; i++) {
+          const replica = i % 2 ? replicaB : replicaA;
+          const spray = { username: `sprayed_${i}_${process.pid}`, password: 'guess' };
+          expect((await loginFrom(replica, from, spray)).status).toBe(401);
+        }
+        const right = { username: user.username, password: user.password };
+        expect((await loginFrom(replicaA, from, right)).status).toBe(429);
+        expect((await loginFrom(replicaB, from, right)).status).toBe(429);
+        expect((await loginFrom(replicaB, '127.0.0.52', right)).status).toBe(200);
+      });
     });
   });
 });

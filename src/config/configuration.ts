@@ -29,6 +29,11 @@ export interface AppSection {
   logLevel: string;
   /** The command line is quieter: warnings and errors only, unless CLIPADOR_LOG_LEVEL is set. */
   cliLogLevel: string;
+  /**
+   * Longest a stop (SIGTERM/SIGINT) may take: running jobs get all but the last few seconds of it
+   * to finish, then are interrupted and handed back; past it the process exits with status 1.
+   */
+  shutdownTimeoutMs: number;
 }
 
 export interface DatabaseSection {
@@ -239,6 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       roles: [...new Set(roles)] as Role[],
       logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
       cliLogLevel: read.oneOf('LOG_LEVEL', 'warn', LOG_LEVELS),
+      shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 9_000, 1_000, 600_000),
     },
     database: {
       url: rawDatabaseUrl === undefined ? undefined : normaliseDatabaseUrl(rawDatabaseUrl),

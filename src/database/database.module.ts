@@ -6,20 +6,9 @@ import { AppConfig } from '../config/configuration';
 import { buildDataSourceOptions, runMigrations } from './data-source-options';
 import { EmbeddedPostgres } from './embedded-postgres';
 
-/**
- * Holds the embedded PGlite database when the service runs without CLIPADOR_DATABASE_URL, and
- * closes it last: the data source first, so that no query is cut off, then PGlite and its lock.
- */
-export class EmbeddedDatabase implements OnApplicationShutdown {
+/** Holds the embedded PGlite database when the service runs without CLIPADOR_DATABASE_URL. */
+export class EmbeddedDatabase {
   constructor(readonly instance: EmbeddedPostgres | undefined) {}
-
-  dataSource?: DataSource;
-
-  async onApplicationShutdown(): Promise<void> {
-    if (!this.instance) return;
-    if (this.dataSource?.isInitialized) await this.dataSource.destroy();
-    await this.instance.close();
-  }
 }
 
 @Module({
@@ -67,8 +56,20 @@ const logger = new Logger('Database');
     EmbeddedDatabaseModule,
   ],
 })
-export class DatabaseModule {
-  constructor(embedded: EmbeddedDatabase, dataSource: DataSource) {
-    embedded.dataSource = dataSource;
+export class DatabaseModule implements OnApplicationShutdown {
+  constructor(
+    private readonly embedded: EmbeddedDatabase,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  /**
+   * Last on shutdown (after the workers have drained and the HTTP server has closed): the data
+   * source first, so that no query is cut off, then the embedded database and its lock file.
+   * TypeORM's own module may have destroyed the data source already; either order is fine.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    await this.embedded.instance?.close();
+    logger.log({ embedded: this.embedded.instance !== undefined }, 'database_closed');
   }
 }

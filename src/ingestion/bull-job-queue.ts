@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable } from '@nestjs/common';
 import type { JobOptions, Queue } from 'bull';
+import type Redis from 'ioredis';
 import { DomainError } from '../common/errors/domain.error';
 import { withTimeout } from '../common/timeout';
 import {
@@ -16,7 +17,7 @@ import {
 } from './ingestion.jobs';
 import { JobQueue } from './job-queue';
 
-/** Bull queues commands while Redis is away; an enqueue must fail fast instead of hanging. */
+/** Longest an enqueue waits for Redis (to come back, then to answer) before it is refused. */
 const ENQUEUE_TIMEOUT_MS = 2_000;
 /** addBulk in slices, so 10,000 streamers do not become one giant Redis transaction. */
 const BULK_SLICE = 500;
@@ -39,7 +40,7 @@ export class BullJobQueue extends JobQueue {
   }
 
   async enqueueSyncAll(job: SyncAllJob, jobId: string): Promise<string> {
-    const added = await this.bounded(
+    const added = await this.bounded(() =>
       this.queue.add(JOB_SYNC_ALL, job, jobOptions(JOB_SYNC_ALL, jobId)),
     );
     return String(added.id);
@@ -52,13 +53,23 @@ export class BullJobQueue extends JobQueue {
         data,
         opts: jobOptions(JOB_SYNC_STREAMER, streamerJobId(data.cycleId, data.streamerId)),
       }));
-      await this.bounded(this.queue.addBulk(slice));
+      await this.bounded(() => this.queue.addBulk(slice));
     }
   }
 
-  private async bounded<T>(operation: Promise<T>): Promise<T> {
+  /**
+   * Runs `operation` only once Bull's connection is up, all within ENQUEUE_TIMEOUT_MS. Bull's
+   * connection queues commands while Redis is away and sends them when it is back: a command
+   * issued during an outage would add the job minutes after its caller was told 503 (seen in the
+   * Redis fault test: every refused POST /ingestion/sync ran once Redis returned). Waiting for
+   * the connection first means a refused enqueue is never sent.
+   */
+  private async bounded<T>(operation: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + ENQUEUE_TIMEOUT_MS;
     try {
-      return await withTimeout(operation, ENQUEUE_TIMEOUT_MS, 'The job queue (Redis)');
+      await whenReady(this.queue.client, ENQUEUE_TIMEOUT_MS);
+      const left = Math.max(1, deadline - Date.now());
+      return await withTimeout(operation(), left, 'The job queue (Redis)');
     } catch (error) {
       throw new DomainError(
         'unavailable',
@@ -66,5 +77,23 @@ export class BullJobQueue extends JobQueue {
         `The job queue is unavailable: ${(error as Error).message}`,
       );
     }
+  }
+}
+
+/** Resolves when `client` is connected, at once if it is; TimeoutError after `ms`. */
+async function whenReady(client: Redis, ms: number): Promise<void> {
+  if (client.status === 'ready') return;
+  let onReady: (() => void) | undefined;
+  try {
+    await withTimeout(
+      new Promise<void>((resolve) => {
+        onReady = resolve;
+        client.once('ready', onReady);
+      }),
+      ms,
+      'The job queue (Redis)',
+    );
+  } finally {
+    if (onReady) client.off('ready', onReady);
   }
 }

@@ -1,4 +1,4 @@
-import { Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Logger } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain.error';
 import {
   JOB_POLICIES,
@@ -10,6 +10,7 @@ import {
   SyncStreamerJob,
 } from './ingestion.jobs';
 import { IngestionJobHandler, JobQueue } from './job-queue';
+import { SyncInterruption } from './sync-interruption';
 
 interface QueuedJob {
   id: string;
@@ -27,7 +28,7 @@ const REMEMBERED_JOB_IDS = 100_000;
  * retry policy and a concurrency limit, without Bull. Nothing survives a restart, which is fine
  * for a single process: the scheduler enqueues a new cycle when it starts.
  */
-export class InProcessJobQueue extends JobQueue implements OnApplicationShutdown {
+export class InProcessJobQueue extends JobQueue implements BeforeApplicationShutdown {
   private readonly logger = new Logger(InProcessJobQueue.name);
   private readonly waiting: QueuedJob[] = [];
   private readonly running = new Set<Promise<void>>();
@@ -36,7 +37,10 @@ export class InProcessJobQueue extends JobQueue implements OnApplicationShutdown
   private stopping = false;
   private handler?: IngestionJobHandler;
 
-  constructor(private readonly concurrency: number) {
+  constructor(
+    private readonly concurrency: number,
+    private readonly interruption: SyncInterruption,
+  ) {
     super();
   }
 
@@ -69,12 +73,24 @@ export class InProcessJobQueue extends JobQueue implements OnApplicationShutdown
     return Promise.resolve();
   }
 
-  /** Waits for running jobs (queued ones are dropped: the next start schedules a new cycle). */
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Stops taking jobs and lets the running ones finish within the grace period, then interrupts
+   * them. Queued and interrupted jobs are dropped: the next start schedules a new cycle. Runs
+   * before the database closes, so that a job finishing in time can still commit.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     for (const timer of this.retryTimers) clearTimeout(timer);
+    this.retryTimers.clear();
+    const dropped = this.waiting.length;
     this.waiting.length = 0;
-    await Promise.allSettled([...this.running]);
+    const outcome = await this.interruption.drain(Promise.allSettled([...this.running]));
+    if (dropped > 0 || outcome !== 'finished') {
+      this.logger.warn(
+        { dropped, running: outcome, graceMs: this.interruption.graceMs },
+        'jobs_dropped_on_shutdown',
+      );
+    }
   }
 
   /** Resolves when nothing is queued or running (tests and the seed use it). */
@@ -124,7 +140,15 @@ export class InProcessJobQueue extends JobQueue implements OnApplicationShutdown
     try {
       await job.run(finalAttempt);
     } catch (error) {
-      if (finalAttempt || this.stopping) {
+      if (this.stopping) {
+        // Interrupted by the stop, or failed while it was under way: not retried in this process.
+        this.logger.warn(
+          { jobId: job.id, job: job.name, attempt: job.attempt, err: (error as Error).message },
+          'job_abandoned',
+        );
+        return;
+      }
+      if (finalAttempt) {
         this.logger.error(
           { jobId: job.id, job: job.name, attempt: job.attempt, err: (error as Error).message },
           'job_failed',

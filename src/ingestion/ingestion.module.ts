@@ -16,6 +16,7 @@ import { IngestionProcessor } from './ingestion.processor';
 import { IngestionScheduler } from './ingestion.scheduler';
 import { IngestionService } from './ingestion.service';
 import { IngestionJobHandler, JobQueue } from './job-queue';
+import { SyncInterruption } from './sync-interruption';
 import { WorkerHeartbeat } from './worker-heartbeat';
 
 /**
@@ -32,6 +33,7 @@ export class IngestionModule {
     const providers: Provider[] = [
       IngestionService,
       IngestionStatusService,
+      SyncInterruption,
       { provide: IngestionJobHandler, useExisting: IngestionService },
     ];
 
@@ -45,6 +47,9 @@ export class IngestionModule {
               url: configService.get('redis', { infer: true }).url,
               prefix: `${configService.get('redis', { infer: true }).prefix}:bull`,
               settings: { lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 2 },
+              // Bull's own reconnection backs off to 20 s between attempts; after an outage the
+              // worker would sit idle that long once Redis is back. Capped at 2 s, as ours are.
+              redis: { retryStrategy: (times: number) => Math.min(times * 100, 2_000) },
             };
           },
         }),
@@ -55,7 +60,9 @@ export class IngestionModule {
     } else {
       providers.push({
         provide: JobQueue,
-        useFactory: () => new InProcessJobQueue(config.ingestion.concurrency),
+        inject: [SyncInterruption],
+        useFactory: (interruption: SyncInterruption) =>
+          new InProcessJobQueue(config.ingestion.concurrency, interruption),
       });
       if (roles.has('worker')) providers.push(InProcessWorker);
       else {

@@ -1,7 +1,13 @@
 import { InjectQueue } from '@nestjs/bull';
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Job, Queue } from 'bull';
+import type Redis from 'ioredis';
 import { AppConfig } from '../config/configuration';
 import {
   INGESTION_QUEUE,
@@ -11,21 +17,37 @@ import {
   SyncStreamerJob,
 } from './ingestion.jobs';
 import { IngestionJobHandler } from './job-queue';
+import { SyncInterruptedError, SyncInterruption } from './sync-interruption';
 
 /**
  * The Bull side of a worker (role `worker` with Redis): thin, it hands each job to the shared
  * handler. Registered with `queue.process` rather than @Process so that the concurrency comes from
- * the validated configuration. Bull closes the queue on shutdown, waiting for running jobs.
+ * the validated configuration.
+ *
+ * On shutdown it stops taking jobs and gives the running ones a grace period; a job still running
+ * after it is interrupted and goes back to the queue for another worker (see SyncInterruption).
+ * This happens before the database and Redis connections close (onApplicationShutdown), so a job
+ * that finishes in time can still commit and report.
  */
 @Injectable()
-export class IngestionProcessor implements OnApplicationBootstrap {
+export class IngestionProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(IngestionProcessor.name);
+
+  private closed?: Promise<void>;
 
   constructor(
     @InjectQueue(INGESTION_QUEUE) private readonly queue: Queue,
     private readonly handler: IngestionJobHandler,
     private readonly config: ConfigService<AppConfig, true>,
-  ) {}
+    private readonly interruption: SyncInterruption,
+  ) {
+    // @nestjs/bull closes the queue in its own shutdown hook, waiting on Bull's close() for as
+    // long as it takes. When Redis went away before the worker finished starting, that is for
+    // ever (Bull's start-up subscription waits for a connection that never comes, and close()
+    // waits for it). This worker closes the queue itself, with a bound, before that hook runs.
+    (queue as Queue & { onApplicationShutdown?: () => Promise<void> }).onApplicationShutdown = () =>
+      this.closed ?? this.queue.close();
+  }
 
   onApplicationBootstrap(): void {
     const concurrency = this.config.get('ingestion', { infer: true }).concurrency;
@@ -36,10 +58,54 @@ export class IngestionProcessor implements OnApplicationBootstrap {
       .process(JOB_SYNC_ALL, 1, (job: Job<SyncAllJob>) => this.handler.syncAll(job.data))
       .catch(stopped);
     this.queue
-      .process(JOB_SYNC_STREAMER, concurrency, (job: Job<SyncStreamerJob>) => {
+      .process(JOB_SYNC_STREAMER, concurrency, async (job: Job<SyncStreamerJob>) => {
         const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        return this.handler.syncStreamer(job.data, finalAttempt);
+        try {
+          await this.handler.syncStreamer(job.data, finalAttempt);
+        } catch (error) {
+          if (error instanceof SyncInterruptedError) {
+            // Bull counts the interrupted run as a failed attempt; allowing one more (in this
+            // copy of the job only) makes sure it is retried, by whichever worker is up, after
+            // its usual backoff, even if this was its last attempt.
+            job.opts.attempts = Math.max(job.opts.attempts ?? 1, job.attemptsMade + 2);
+          }
+          throw error;
+        }
       })
       .catch(stopped);
   }
+
+  /** Stops taking jobs, lets running ones finish within the grace, then interrupts the rest. */
+  async beforeApplicationShutdown(): Promise<void> {
+    // close() stops fetching jobs, resolves when the running ones have settled, then disconnects
+    // this queue's Redis connections.
+    const closing = this.queue.close();
+    // Bull stops its blocking BRPOPLPUSH with a QUIT, which Redis reads only when that command
+    // returns; a job arriving meanwhile (up to 500 ms) would still be taken. Cutting the blocking
+    // connection now means no job is taken after the stop began.
+    blockingConnection(this.queue)?.disconnect();
+    const outcome = await this.interruption.drain(closing);
+    if (outcome === 'abandoned') {
+      // Redis is unreachable: nothing more can be handed back. Stop the reconnection attempts;
+      // jobs this worker held are found stalled and run again once Redis is back.
+      for (const client of this.queue.clients) client.disconnect();
+      this.closed = Promise.resolve();
+      this.logger.warn({ graceMs: this.interruption.graceMs }, 'worker_queue_close_abandoned');
+      return;
+    }
+    this.closed = closing.catch(() => undefined);
+    if (outcome === 'interrupted') {
+      this.logger.warn({ graceMs: this.interruption.graceMs }, 'worker_jobs_interrupted');
+    }
+  }
+}
+
+/** Bull's connection for waiting on new jobs (not in its type declarations). */
+function blockingConnection(queue: Queue): Pick<Redis, 'disconnect'> | undefined {
+  const { bclientInitialized, bclient } = queue as Queue & {
+    bclientInitialized?: boolean;
+    bclient?: Redis;
+  };
+  // Reading `bclient` creates the connection when there is none yet.
+  return bclientInitialized ? bclient : undefined;
 }

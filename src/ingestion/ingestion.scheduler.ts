@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AppConfig } from '../config/configuration';
@@ -13,7 +13,7 @@ const INTERVAL_NAME = 'clipador.ingestion.sync';
  * enqueue each slot once. The first tick runs at start-up, so a fresh deployment syncs at once.
  */
 @Injectable()
-export class IngestionScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class IngestionScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(IngestionScheduler.name);
   private readonly intervalSeconds: number;
 
@@ -33,7 +33,8 @@ export class IngestionScheduler implements OnApplicationBootstrap, OnApplication
     void this.tick();
   }
 
-  onApplicationShutdown(): void {
+  /** First thing on shutdown (before workers drain): no new cycle is enqueued while stopping. */
+  onModuleDestroy(): void {
     if (this.registry.doesExist('interval', INTERVAL_NAME))
       this.registry.deleteInterval(INTERVAL_NAME);
   }

@@ -23,11 +23,10 @@ import {
   RedisStreamerSyncLock,
   StreamerSyncLock,
 } from './streamer-sync-lock';
+import { SyncInterruptedError, SyncInterruption } from './sync-interruption';
 
 /** How far back the first sync of a new streamer reads. */
 export const INITIAL_LOOKBACK_MS = 24 * 60 * 60 * 1000;
-/** Longer than any one streamer sync can take (Twitch waits and retries included). */
-const SYNC_LOCK_TTL_MS = 10 * 60 * 1000;
 
 /**
  * Turns Twitch clips into bursts. It orchestrates — credentials, the Twitch client, the clip
@@ -40,6 +39,8 @@ export class IngestionService extends IngestionJobHandler {
   private readonly ingestion: IngestionSection;
   private readonly clipadorCredentials: TwitchAppCredentials | undefined;
   private readonly locks: StreamerSyncLock;
+  /** Life of a streamer's sync lock between extensions (see syncOne). */
+  private readonly syncLockTtlMs: number;
 
   constructor(
     private readonly streams: StreamsService,
@@ -48,12 +49,14 @@ export class IngestionService extends IngestionJobHandler {
     private readonly twitch: TwitchClient,
     private readonly queue: JobQueue,
     private readonly status: IngestionStatusService,
+    private readonly interruption: SyncInterruption,
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectRedis() redis: Redis | null,
     config: ConfigService<AppConfig, true>,
   ) {
     super();
     this.ingestion = config.get('ingestion', { infer: true });
+    this.syncLockTtlMs = Math.max(1_000, Math.floor(this.ingestion.jobLockMs / 2));
     this.clipadorCredentials = appCredentials(config.get('twitch', { infer: true }));
     this.locks = redis
       ? new RedisStreamerSyncLock(redis, config.get('redis', { infer: true }).prefix)
@@ -104,6 +107,11 @@ export class IngestionService extends IngestionJobHandler {
     try {
       outcome = await this.syncOne(cycleId, streamerId);
     } catch (error) {
+      // Not an outcome: the job goes back to the queue (or, in-process, to the next cycle).
+      if (error instanceof SyncInterruptedError) {
+        this.logger.warn({ cycleId, streamerId }, 'ingestion_streamer_interrupted');
+        throw error;
+      }
       const reason = errorMessage(error);
       if (!finalAttempt) {
         this.logger.warn({ cycleId, streamerId, err: reason }, 'ingestion_streamer_retry');
@@ -117,8 +125,14 @@ export class IngestionService extends IngestionJobHandler {
     await this.countOutcome(cycleId, streamerId, outcome);
   }
 
+  /**
+   * Syncs under the streamer's lock, extended while the sync runs. Its TTL is half of Bull's job
+   * lock: when a worker dies mid-sync, its streamer lock is gone before Bull finds the job stalled
+   * and hands it to another worker, which must not then skip the streamer as "already syncing".
+   */
   private async syncOne(cycleId: string, streamerId: number): Promise<StreamerOutcome> {
-    const lock = await this.locks.acquire(streamerId, SYNC_LOCK_TTL_MS);
+    const ttlMs = this.syncLockTtlMs;
+    const lock = await this.locks.acquire(streamerId, ttlMs);
     if (!lock) {
       this.logger.log(
         { cycleId, streamerId, reason: 'another sync of this streamer is running' },
@@ -126,9 +140,15 @@ export class IngestionService extends IngestionJobHandler {
       );
       return 'skipped';
     }
+    const extender = setInterval(() => {
+      // A missed extension (Redis away) at worst lets a second sync start; the database's
+      // advisory lock still serialises their writes.
+      this.locks.extend(streamerId, lock, ttlMs).catch(() => undefined);
+    }, ttlMs / 3);
     try {
       return await this.syncLocked(cycleId, streamerId);
     } finally {
+      clearInterval(extender);
       await this.locks.release(streamerId, lock).catch(() => undefined);
     }
   }
@@ -152,11 +172,13 @@ export class IngestionService extends IngestionJobHandler {
     );
     let fetched: HelixClip[];
     try {
-      fetched = await this.twitch.getClips(credentials.use, {
-        broadcasterId: streamer.twitchUserId,
-        startedAt: from,
-        endedAt: until,
-      });
+      fetched = await this.interruption.race(
+        this.twitch.getClips(credentials.use, {
+          broadcasterId: streamer.twitchUserId,
+          startedAt: from,
+          endedAt: until,
+        }),
+      );
     } catch (error) {
       // A refusal that no retry can fix (bad credentials, bad broadcaster id) is a skip with a
       // reason; anything else (Twitch down, budget exhausted) fails the job so the queue retries.
@@ -167,6 +189,8 @@ export class IngestionService extends IngestionJobHandler {
     }
 
     const rows = fetched.map((clip) => toUpsertRow(clip, streamer)).filter(isDefined);
+    // Last point to stop: once the transaction starts, it is left to commit.
+    this.interruption.check();
     const { upserted, changes } = await this.dataSource.transaction(async (manager) => {
       await this.streams.lockForSync(manager, streamer.id);
       const upserted = await this.clips.upsertMany(manager, streamer, rows);

@@ -3,13 +3,16 @@ import type Redis from 'ioredis';
 
 /**
  * Keeps two workers from syncing one streamer at the same time (a scheduled cycle overlapping a
- * manual one, a stalled job run again): the second finds the lock taken and leaves the work to
- * the first. The lock expires by itself so that a killed worker cannot hold it forever; the
- * database's advisory lock still serialises the writes if a lock ever expires mid-sync.
+ * manual one): the second finds the lock taken and leaves the work to the first. The lock is
+ * short-lived and extended while its sync runs, so a worker that dies holding it (killed, crashed)
+ * loses it within one TTL; the database's advisory lock still serialises the writes if a lock
+ * ever expires mid-sync.
  */
 export interface StreamerSyncLock {
   /** A token to release with, or undefined when another sync holds the lock. */
   acquire(streamerId: number, ttlMs: number): Promise<string | undefined>;
+  /** Pushes the expiry `ttlMs` ahead; false when the lock is no longer ours. */
+  extend(streamerId: number, token: string, ttlMs: number): Promise<boolean>;
   release(streamerId: number, token: string): Promise<void>;
 }
 
@@ -24,6 +27,13 @@ export class MemoryStreamerSyncLock implements StreamerSyncLock {
     return Promise.resolve(token);
   }
 
+  extend(streamerId: number, token: string, ttlMs: number): Promise<boolean> {
+    const current = this.held.get(streamerId);
+    if (current?.token !== token) return Promise.resolve(false);
+    current.until = Date.now() + ttlMs;
+    return Promise.resolve(true);
+  }
+
   release(streamerId: number, token: string): Promise<void> {
     if (this.held.get(streamerId)?.token === token) this.held.delete(streamerId);
     return Promise.resolve();
@@ -33,6 +43,11 @@ export class MemoryStreamerSyncLock implements StreamerSyncLock {
 /** Deletes the key only if it still holds our token (it may have expired and been retaken). */
 const RELEASE_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+/** Extends the key's expiry only if it still holds our token. */
+const EXTEND_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;
 
 export class RedisStreamerSyncLock implements StreamerSyncLock {
@@ -45,6 +60,17 @@ export class RedisStreamerSyncLock implements StreamerSyncLock {
     const token = randomUUID();
     const result = await this.redis.set(this.key(streamerId), token, 'PX', ttlMs, 'NX');
     return result === 'OK' ? token : undefined;
+  }
+
+  async extend(streamerId: number, token: string, ttlMs: number): Promise<boolean> {
+    const extended = await this.redis.eval(
+      EXTEND_SCRIPT,
+      1,
+      this.key(streamerId),
+      token,
+      String(ttlMs),
+    );
+    return extended === 1;
   }
 
   async release(streamerId: number, token: string): Promise<void> {

@@ -1,9 +1,14 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { HEARTBEAT_INTERVAL_MS, IngestionStatusService } from './ingestion-status.service';
 
 /** Role `worker`: tells the other processes (and /health/worker) that this worker is alive. */
 @Injectable()
-export class WorkerHeartbeat implements OnApplicationBootstrap, OnApplicationShutdown {
+export class WorkerHeartbeat implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(WorkerHeartbeat.name);
   private timer?: NodeJS.Timeout;
   private failing = false;
@@ -15,7 +20,8 @@ export class WorkerHeartbeat implements OnApplicationBootstrap, OnApplicationShu
     this.timer = setInterval(() => void this.beat(), HEARTBEAT_INTERVAL_MS);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** A stopping worker takes no more jobs: it leaves the list while Redis is still connected. */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.status.retire().catch(() => undefined);
   }

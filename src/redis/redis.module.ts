@@ -21,8 +21,17 @@ export function redisOptions(): { maxRetriesPerRequest: number; enableOfflineQue
 class RedisLifecycle implements OnApplicationShutdown {
   constructor(private readonly client: Redis | null) {}
 
+  /**
+   * QUIT when connected (pending replies arrive first); otherwise just stop reconnecting. A QUIT
+   * sent while Redis is away fails at once (no offline queue) and leaves the client retrying for
+   * ever, which kept a stopped process alive.
+   */
   async onApplicationShutdown(): Promise<void> {
-    if (this.client && this.client.status !== 'end') await this.client.quit().catch(() => {});
+    const client = this.client;
+    if (!client) return;
+    if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+    else if (client.status !== 'end') client.disconnect();
+    logger.log('redis_closed');
   }
 }
 

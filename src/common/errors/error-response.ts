@@ -1,5 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { DomainError, ErrorKind, FieldProblem, ValidationFailedError } from './domain.error';
+import { isDatabaseUnavailable } from './unavailable';
 
 /** The one shape of every error answer. */
 export interface ErrorBody {
@@ -59,6 +60,20 @@ export function toErrorBody(error: unknown): ErrorBody | undefined {
     };
   }
   return undefined;
+}
+
+/**
+ * The answer for a request that failed because a dependency is down, or undefined when that is
+ * not why it failed. Separate from toErrorBody because these are worth a log line (the operator
+ * must know), and from the 500 path because they are not bugs.
+ */
+export function unavailableErrorBody(error: unknown): ErrorBody | undefined {
+  if (!isDatabaseUnavailable(error)) return undefined;
+  return {
+    statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+    code: 'database_unavailable',
+    detail: 'The database is unavailable; try again shortly',
+  };
 }
 
 export const INTERNAL_ERROR_BODY: ErrorBody = {

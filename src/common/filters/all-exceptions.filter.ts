@@ -1,18 +1,33 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { INTERNAL_ERROR_BODY, toErrorBody } from '../errors/error-response';
+import { INTERNAL_ERROR_BODY, toErrorBody, unavailableErrorBody } from '../errors/error-response';
 
 const logger = new Logger('ErrorHandler');
 
 /**
  * Answers an error in the one public shape `{statusCode, code, detail}`. Expected errors are
- * answered as they are; anything else is logged once, with the request id, and answered as a
- * bare 500 — never with a stack trace.
+ * answered as they are; a dependency that is down (the database) is a 503, logged as a warning;
+ * anything else is logged once, with the request id, and answered as a bare 500 — never with a
+ * stack trace.
  */
 export function replyWithError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const body = toErrorBody(error);
   if (body) {
     void reply.status(body.statusCode).send(body);
+    return;
+  }
+  const unavailable = unavailableErrorBody(error);
+  if (unavailable) {
+    logger.warn(
+      {
+        err: (error as Error).message,
+        reqId: request.id,
+        method: request.method,
+        url: request.url,
+      },
+      'request_dependency_unavailable',
+    );
+    void reply.status(unavailable.statusCode).send(unavailable);
     return;
   }
   logger.error(

@@ -1,0 +1,349 @@
+import { createSecretKey } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import jwt from 'jsonwebtoken';
+import { BurstsService } from '../src/clips/bursts.service';
+import { ClipsService } from '../src/clips/clips.service';
+import { SeedService } from '../src/cli/seed/seed.service';
+import { StreamsService } from '../src/streams/streams.service';
+import { createStreamer, loginAs, Session } from './support/factories';
+import { startTestApp, TEST_JWT_SECRET, TestApp } from './support/test-app';
+
+/**
+ * Bad input, as one table: every route and the CSV seed, each row a request (or a CSV row) that
+ * must be refused with a 4xx (or reported as a rejected row) and a `detail` that says what is
+ * wrong. Never a 5xx, and nothing of a refused request stored: after every row the database is
+ * compared with the state before it.
+ */
+
+/** Who calls: a session of the suite, no credentials, or an `Authorization` header as given. */
+type Caller = 'admin' | 'viewer' | 'anonymous' | ((tokens: Tokens) => string);
+
+interface Tokens {
+  admin: Session;
+  viewer: Session;
+  deleted: Session;
+}
+
+interface HttpCase {
+  /** What is wrong with the request. */
+  name: string;
+  method: 'get' | 'post' | 'delete';
+  path: string;
+  as: Caller;
+  /** A JSON body (or a function of the suite's tokens giving one), or raw text with its type. */
+  body?: unknown;
+  raw?: { type: string; text: string };
+  status: number;
+  code: string;
+  detail: RegExp;
+}
+
+const key = createSecretKey(Buffer.from(TEST_JWT_SECRET));
+const inAMinute = () => Math.floor(Date.now() / 1000) + 60;
+
+/** An access token for `session`'s user, signed as the test says (claims, key, algorithm). */
+function forged(
+  session: Session,
+  change: { claims?: Record<string, unknown>; secret?: string; algorithm?: jwt.Algorithm } = {},
+): string {
+  const claims: Record<string, unknown> = {
+    sub: String(session.user.id),
+    username: session.user.username,
+    role: session.user.role,
+    type: 'access',
+    exp: inAMinute(),
+    ...change.claims,
+  };
+  for (const [name, value] of Object.entries(claims)) if (value === undefined) delete claims[name];
+  return `Bearer ${jwt.sign(claims, change.secret ?? key, { algorithm: change.algorithm ?? 'HS256' })}`;
+}
+
+function unsigned(claims: Record<string, unknown>): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `Bearer ${part({ alg: 'none', typ: 'JWT' })}.${part(claims)}.`;
+}
+
+const VALID_STREAMER = { twitch_user_id: '424242' };
+const streamer = (fields: Record<string, unknown>) => ({ ...VALID_STREAMER, ...fields });
+
+// One row per case, so that the table reads as the matrix.
+// prettier-ignore
+const HTTP_CASES: HttpCase[] = [
+  // --- tokens (on a read any user may do, and on an admin write) --------------------------
+  { name: 'no Authorization header', method: 'get', path: '/streams', as: 'anonymous', status: 401, code: 'invalid_token', detail: /Missing bearer token/ },
+  { name: 'a Basic, not a Bearer, credential', method: 'get', path: '/streams', as: () => 'Basic YWRtaW46YWRtaW4=', status: 401, code: 'invalid_token', detail: /Missing bearer token/ },
+  { name: 'a bearer that is not a JWT', method: 'get', path: '/auth/me', as: () => 'Bearer not.a.jwt', status: 401, code: 'invalid_token', detail: /Invalid or expired token/ },
+  { name: 'alg none', method: 'get', path: '/auth/me', as: (t) => unsigned({ sub: String(t.admin.user.id), username: t.admin.user.username, role: 'admin', type: 'access', exp: inAMinute() }), status: 401, code: 'invalid_token', detail: /Invalid or expired token/ },
+  { name: 'an expired token', method: 'get', path: '/streams', as: (t) => forged(t.admin, { claims: { exp: Math.floor(Date.now() / 1000) - 5 } }), status: 401, code: 'invalid_token', detail: /Invalid or expired token/ },
+  { name: 'a token signed with another secret', method: 'post', path: '/streams', body: VALID_STREAMER, as: (t) => forged(t.admin, { secret: 'another-secret-that-is-long-enough-too' }), status: 401, code: 'invalid_token', detail: /Invalid or expired token/ },
+  { name: 'HS512 instead of the pinned HS256', method: 'get', path: '/streams', as: (t) => forged(t.admin, { algorithm: 'HS512' }), status: 401, code: 'invalid_token', detail: /Invalid or expired token/ },
+  { name: 'a token without exp', method: 'get', path: '/streams', as: (t) => forged(t.admin, { claims: { exp: undefined } }), status: 401, code: 'invalid_token', detail: /Invalid or expired token/ },
+  { name: 'a refresh token used as an access token', method: 'post', path: '/streams', body: VALID_STREAMER, as: (t) => `Bearer ${t.admin.refreshToken}`, status: 401, code: 'invalid_token', detail: /Not an access token/ },
+  { name: 'a role that does not exist', method: 'post', path: '/streams', body: VALID_STREAMER, as: (t) => forged(t.viewer, { claims: { role: 'root' } }), status: 401, code: 'invalid_token', detail: /Invalid or expired token/ },
+  { name: 'a subject that is not a user id', method: 'get', path: '/streams', as: (t) => forged(t.admin, { claims: { sub: '1 OR 1=1' } }), status: 401, code: 'invalid_token', detail: /Invalid or expired token/ },
+  { name: "a deleted user's still-valid token", method: 'post', path: '/streams', body: VALID_STREAMER, as: (t) => t.deleted.bearer, status: 401, code: 'invalid_token', detail: /User no longer exists/ },
+  { name: 'a viewer creating a streamer', method: 'post', path: '/streams', body: VALID_STREAMER, as: 'viewer', status: 403, code: 'forbidden', detail: /roles: admin/ },
+  { name: 'a viewer deleting a streamer', method: 'delete', path: '/streams/1', as: 'viewer', status: 403, code: 'forbidden', detail: /roles: admin/ },
+  { name: 'a viewer starting a sync', method: 'post', path: '/ingestion/sync', as: 'viewer', status: 403, code: 'forbidden', detail: /roles: admin/ },
+  { name: 'no token for a sync', method: 'post', path: '/ingestion/sync', as: 'anonymous', status: 401, code: 'invalid_token', detail: /Missing bearer token/ },
+  { name: 'no token to log out', method: 'post', path: '/auth/logout', as: 'anonymous', status: 401, code: 'invalid_token', detail: /Missing bearer token/ },
+
+  // --- POST /auth/login and /auth/refresh -------------------------------------------------
+  { name: 'an unknown field', method: 'post', path: '/auth/login', as: 'anonymous', body: { username: 'a', password: 'b', role: 'admin' }, status: 400, code: 'validation_failed', detail: /role: is not an accepted field/ },
+  { name: 'a number as username', method: 'post', path: '/auth/login', as: 'anonymous', body: { username: 42, password: 'b' }, status: 400, code: 'validation_failed', detail: /username: username must be a string/ },
+  { name: 'a password over 1024 characters', method: 'post', path: '/auth/login', as: 'anonymous', body: { username: 'a', password: 'x'.repeat(1025) }, status: 400, code: 'validation_failed', detail: /password: password must be shorter than or equal to 1024 characters/ },
+  { name: 'no fields', method: 'post', path: '/auth/login', as: 'anonymous', body: {}, status: 400, code: 'invalid_credentials', detail: /^Credenciais inválidas$/ },
+  { name: 'SQL injection as username', method: 'post', path: '/auth/login', as: 'anonymous', body: { username: "admin' OR '1'='1' --", password: "' OR '1'='1" }, status: 401, code: 'incorrect_credentials', detail: /^Credenciais incorretas$/ },
+  { name: 'malformed JSON', method: 'post', path: '/auth/login', as: 'anonymous', raw: { type: 'application/json', text: '{"username": "admin", ' }, status: 400, code: 'malformed_json', detail: /not valid JSON/ },
+  { name: 'a JSON array', method: 'post', path: '/auth/login', as: 'anonymous', body: [{ username: 'a', password: 'b' }], status: 400, code: 'validation_failed', detail: /^body: Validation failed \(object is expected\)$/ },
+  { name: 'no refresh_token', method: 'post', path: '/auth/refresh', as: 'anonymous', body: {}, status: 400, code: 'validation_failed', detail: /refresh_token: refresh_token should not be empty|refresh_token: refresh_token must be a string/ },
+  { name: 'an access token offered as refresh token', method: 'post', path: '/auth/refresh', as: 'anonymous', body: (t: Tokens) => ({ refresh_token: t.viewer.accessToken }), status: 401, code: 'invalid_token', detail: /Not a refresh token/ },
+  { name: 'a number as refresh token', method: 'post', path: '/auth/refresh', as: 'anonymous', body: { refresh_token: 12345 }, status: 400, code: 'validation_failed', detail: /refresh_token: refresh_token must be a string/ },
+  { name: 'a refresh token that is not a JWT', method: 'post', path: '/auth/refresh', as: 'anonymous', body: { refresh_token: "'; DELETE FROM refresh_tokens; --" }, status: 401, code: 'invalid_token', detail: /Invalid or expired token/ },
+
+  // --- POST /streams ------------------------------------------------------------------------
+  { name: 'no twitch_user_id', method: 'post', path: '/streams', as: 'admin', body: { display_name: 'Nobody' }, status: 400, code: 'validation_failed', detail: /twitch_user_id: twitch_user_id must be a string of 1-64 letters, digits or underscores/ },
+  { name: 'a number as twitch_user_id', method: 'post', path: '/streams', as: 'admin', body: { twitch_user_id: 424242 }, status: 400, code: 'validation_failed', detail: /twitch_user_id: twitch_user_id must be a string/ },
+  { name: 'SQL injection as twitch_user_id', method: 'post', path: '/streams', as: 'admin', body: { twitch_user_id: '1; DROP TABLE streamers; --' }, status: 400, code: 'validation_failed', detail: /twitch_user_id: twitch_user_id must be/ },
+  { name: 'an interval below the range', method: 'post', path: '/streams', as: 'admin', body: streamer({ monitor_interval_seconds: 5 }), status: 400, code: 'validation_failed', detail: /monitor_interval_seconds must be an integer from 10 to 86400/ },
+  { name: 'an interval as a string', method: 'post', path: '/streams', as: 'admin', body: streamer({ monitor_interval_seconds: '180' }), status: 400, code: 'validation_failed', detail: /monitor_interval_seconds must be an integer from 10 to 86400/ },
+  { name: 'a fractional interval', method: 'post', path: '/streams', as: 'admin', body: streamer({ monitor_interval_seconds: 90.5 }), status: 400, code: 'validation_failed', detail: /monitor_interval_seconds must be an integer/ },
+  { name: 'zero clips to a burst', method: 'post', path: '/streams', as: 'admin', body: streamer({ monitor_min_clips: 0 }), status: 400, code: 'validation_failed', detail: /monitor_min_clips must be an integer from 1 to 1000/ },
+  { name: 'a clip count beyond any integer column', method: 'post', path: '/streams', as: 'admin', body: streamer({ monitor_min_clips: 1e12 }), status: 400, code: 'validation_failed', detail: /monitor_min_clips must be an integer from 1 to 1000/ },
+  { name: 'an unknown api_mode', method: 'post', path: '/streams', as: 'admin', body: streamer({ api_mode: 'premium' }), status: 400, code: 'validation_failed', detail: /api_mode must be one of: clipador_only, clipador_trial, client/ },
+  { name: 'an api_mode in capitals', method: 'post', path: '/streams', as: 'admin', body: streamer({ api_mode: 'CLIENT' }), status: 400, code: 'validation_failed', detail: /api_mode must be one of/ },
+  { name: 'api_mode client without credentials', method: 'post', path: '/streams', as: 'admin', body: streamer({ api_mode: 'client' }), status: 400, code: 'validation_failed', detail: /client_twitch_client_id is required when api_mode is client/ },
+  { name: 'a client id without its secret', method: 'post', path: '/streams', as: 'admin', body: streamer({ client_twitch_client_id: 'abc' }), status: 400, code: 'validation_failed', detail: /client_twitch_client_secret is required together with client_twitch_client_id/ },
+  { name: 'a trial end that is not a date', method: 'post', path: '/streams', as: 'admin', body: streamer({ trial_expires_at: 'tomorrow' }), status: 400, code: 'validation_failed', detail: /trial_expires_at must be an ISO 8601 date-time with a time zone/ },
+  { name: 'a trial end without a time zone', method: 'post', path: '/streams', as: 'admin', body: streamer({ trial_expires_at: '2030-01-01T00:00:00' }), status: 400, code: 'validation_failed', detail: /trial_expires_at must be an ISO 8601 date-time with a time zone/ },
+  { name: 'a javascript: avatar URL', method: 'post', path: '/streams', as: 'admin', body: streamer({ avatar_url: 'javascript:alert(1)' }), status: 400, code: 'validation_failed', detail: /avatar_url must be an http\(s\) URL/ },
+  { name: 'a string as is_active', method: 'post', path: '/streams', as: 'admin', body: streamer({ is_active: 'yes' }), status: 400, code: 'validation_failed', detail: /is_active: is_active must be a boolean/ },
+  { name: 'an object as display_name', method: 'post', path: '/streams', as: 'admin', body: streamer({ display_name: { $ne: null } }), status: 400, code: 'validation_failed', detail: /display_name must be a non-blank string/ },
+  { name: 'an id of our own choosing (unknown field)', method: 'post', path: '/streams', as: 'admin', body: streamer({ id: 1 }), status: 400, code: 'validation_failed', detail: /id: is not an accepted field/ },
+  { name: 'has_client_credentials (read-only, unknown here)', method: 'post', path: '/streams', as: 'admin', body: streamer({ has_client_credentials: true }), status: 400, code: 'validation_failed', detail: /has_client_credentials: is not an accepted field/ },
+  { name: 'a prototype-poisoning body', method: 'post', path: '/streams', as: 'admin', raw: { type: 'application/json', text: '{"twitch_user_id":"424242","__proto__":{"isAdmin":true}}' }, status: 400, code: 'malformed_json', detail: /not valid JSON|prototype/ },
+  { name: 'a JSON array', method: 'post', path: '/streams', as: 'admin', body: [VALID_STREAMER], status: 400, code: 'validation_failed', detail: /^body: Validation failed \(object is expected\)$/ },
+  { name: 'malformed JSON', method: 'post', path: '/streams', as: 'admin', raw: { type: 'application/json', text: '{"twitch_user_id": 424242' }, status: 400, code: 'malformed_json', detail: /not valid JSON/ },
+  { name: 'a body over 1 MB', method: 'post', path: '/streams', as: 'admin', raw: { type: 'application/json', text: JSON.stringify(streamer({ display_name: 'x'.repeat(1024 * 1024) })) }, status: 413, code: 'payload_too_large', detail: /./ },
+  { name: 'a body that is not JSON', method: 'post', path: '/streams', as: 'admin', raw: { type: 'text/plain', text: 'twitch_user_id=424242' }, status: 400, code: 'validation_failed', detail: /^body: Validation failed \(object is expected\)$/ },
+  { name: 'a twitch_user_id that exists', method: 'post', path: '/streams', as: 'admin', body: { twitch_user_id: '777' }, status: 409, code: 'streamer_already_exists', detail: /twitch_user_id 777 already exists/ },
+
+  // --- DELETE /streams/:id ----------------------------------------------------------------
+  { name: 'an id that is not a number', method: 'delete', path: '/streams/abc', as: 'admin', status: 400, code: 'validation_failed', detail: /id must be an integer from 1 to 2147483647/ },
+  { name: 'an id in exponent notation', method: 'delete', path: '/streams/1e3', as: 'admin', status: 400, code: 'validation_failed', detail: /id must be an integer/ },
+  { name: 'id 0', method: 'delete', path: '/streams/0', as: 'admin', status: 400, code: 'validation_failed', detail: /id must be an integer from 1/ },
+  { name: 'an id beyond the integer column', method: 'delete', path: '/streams/99999999999', as: 'admin', status: 400, code: 'validation_failed', detail: /id must be an integer from 1 to 2147483647/ },
+  { name: 'SQL injection as id', method: 'delete', path: `/streams/${encodeURIComponent('1 OR 1=1')}`, as: 'admin', status: 400, code: 'validation_failed', detail: /id must be an integer/ },
+  { name: 'an id nobody has', method: 'delete', path: '/streams/2147483647', as: 'admin', status: 404, code: 'streamer_not_found', detail: /Streamer 2147483647 not found/ },
+
+  // --- GET /clips/bursts/recent -----------------------------------------------------------
+  { name: 'since_minutes 0', method: 'get', path: '/clips/bursts/recent?since_minutes=0', as: 'viewer', status: 400, code: 'validation_failed', detail: /since_minutes must be an integer from 1 to 240/ },
+  { name: 'since_minutes 241', method: 'get', path: '/clips/bursts/recent?since_minutes=241', as: 'viewer', status: 400, code: 'validation_failed', detail: /since_minutes must be an integer from 1 to 240/ },
+  { name: 'since_minutes negative', method: 'get', path: '/clips/bursts/recent?since_minutes=-5', as: 'viewer', status: 400, code: 'validation_failed', detail: /since_minutes must be an integer from 1 to 240/ },
+  { name: 'since_minutes fractional', method: 'get', path: '/clips/bursts/recent?since_minutes=1.5', as: 'viewer', status: 400, code: 'validation_failed', detail: /since_minutes must be an integer/ },
+  { name: 'since_minutes not a number', method: 'get', path: '/clips/bursts/recent?since_minutes=abc', as: 'viewer', status: 400, code: 'validation_failed', detail: /since_minutes must be an integer/ },
+  { name: 'since_minutes twice', method: 'get', path: '/clips/bursts/recent?since_minutes=60&since_minutes=60', as: 'viewer', status: 400, code: 'validation_failed', detail: /since_minutes must be an integer/ },
+  { name: 'SQL injection in since_minutes', method: 'get', path: `/clips/bursts/recent?since_minutes=${encodeURIComponent('60; DROP TABLE bursts')}`, as: 'viewer', status: 400, code: 'validation_failed', detail: /since_minutes must be an integer/ },
+  { name: 'an unknown query parameter', method: 'get', path: '/clips/bursts/recent?limit=10', as: 'viewer', status: 400, code: 'validation_failed', detail: /limit: is not an accepted field/ },
+
+  // --- POST /monitoring/resolve -----------------------------------------------------------
+  { name: 'an unknown field', method: 'post', path: '/monitoring/resolve', as: 'viewer', body: { modo: 'PADRAO', intervalo: 30 }, status: 400, code: 'validation_failed', detail: /intervalo: is not an accepted field/ },
+  { name: 'a JSON array', method: 'post', path: '/monitoring/resolve', as: 'viewer', body: [{ modo: 'PADRAO' }], status: 400, code: 'validation_failed', detail: /^body: Validation failed \(object is expected\)$/ },
+  { name: 'a JSON string', method: 'post', path: '/monitoring/resolve', as: 'viewer', raw: { type: 'application/json', text: '"PADRAO"' }, status: 400, code: 'validation_failed', detail: /^body: Validation failed \(object is expected\)$/ },
+  { name: 'malformed JSON', method: 'post', path: '/monitoring/resolve', as: 'viewer', raw: { type: 'application/json', text: "{modo: 'PADRAO'}" }, status: 400, code: 'malformed_json', detail: /not valid JSON/ },
+
+  // --- routes that do not exist -----------------------------------------------------------
+  { name: 'POST on a GET-only route', method: 'post', path: '/health', as: 'anonymous', status: 404, code: 'not_found', detail: /POST \/health/ },
+  { name: 'a path that does not exist', method: 'get', path: '/streams/1/clips', as: 'admin', status: 404, code: 'not_found', detail: /\/streams\/1\/clips/ },
+];
+
+interface CsvCase {
+  name: string;
+  file: 'streamers' | 'clips';
+  /** One data row under the file's header. */
+  row: string;
+  reason: RegExp;
+}
+
+const STREAMERS_HEADER =
+  'twitch_user_id,display_name,avatar_url,monitor_interval_seconds,monitor_min_clips,api_mode,trial_expires_at,client_twitch_client_id,client_twitch_client_secret';
+const CLIPS_HEADER =
+  'clip_id,streamer_twitch_user_id,created_at,viewer_count,video_id,title,duration';
+
+// One row per case, so that the table reads as the matrix.
+// prettier-ignore
+const CSV_CASES: CsvCase[] = [
+  { name: 'no twitch_user_id', file: 'streamers', row: ',Nameless,,180,2,clipador_only,,,', reason: /missing twitch_user_id/ },
+  { name: 'SQL injection as twitch_user_id', file: 'streamers', row: '1;DROP TABLE streamers,x,,180,2,clipador_only,,,', reason: /twitch_user_id must be a string of 1-64 letters, digits or underscores/ },
+  { name: 'an interval that is not a number', file: 'streamers', row: '5001,x,,soon,2,clipador_only,,,', reason: /monitor_interval_seconds must be an integer from 10 to 86400/ },
+  { name: 'an interval below the range', file: 'streamers', row: '5002,x,,5,2,clipador_only,,,', reason: /monitor_interval_seconds must be an integer from 10 to 86400/ },
+  { name: 'zero clips to a burst', file: 'streamers', row: '5003,x,,180,0,clipador_only,,,', reason: /monitor_min_clips must be an integer from 1 to 1000/ },
+  { name: 'an unknown api_mode', file: 'streamers', row: '5004,x,,180,2,premium,,,', reason: /api_mode must be one of: clipador_only, clipador_trial, client/ },
+  { name: 'api_mode client without a secret', file: 'streamers', row: '5005,x,,180,2,client,,id5005,', reason: /client_twitch_client_secret is required when api_mode is client/ },
+  { name: 'a trial end that is not a date', file: 'streamers', row: '5006,x,,180,2,clipador_trial,next week,,', reason: /trial_expires_at/ },
+  { name: 'an avatar URL that is not http(s)', file: 'streamers', row: '5007,x,ftp://example.com/a.png,180,2,clipador_only,,,', reason: /avatar_url must be an http\(s\) URL/ },
+  { name: 'too few fields', file: 'streamers', row: '5008,Short Row', reason: /expected 9 fields \(as in the header\), found 2/ },
+  { name: 'no clip_id', file: 'clips', row: ',777,2024-05-01T11:50:00Z,10,v1,Title,30', reason: /missing clip_id/ },
+  { name: 'a negative view count', file: 'clips', row: 'NegativeViews,777,2024-05-01T11:50:00Z,-1,v1,Title,30', reason: /viewer_count must be an integer from 0 to 2147483647/ },
+  { name: 'a view count beyond the integer column', file: 'clips', row: 'HugeViews,777,2024-05-01T11:50:00Z,99999999999,v1,Title,30', reason: /viewer_count must be an integer from 0 to 2147483647/ },
+  { name: 'a creation time that is not a date', file: 'clips', row: 'BadDate,777,yesterday,10,v1,Title,30', reason: /created_at must be an ISO 8601 date-time/ },
+  { name: 'an unknown streamer', file: 'clips', row: 'Orphan,999999,2024-05-01T11:50:00Z,10,v1,Title,30', reason: /unknown streamer 999999/ },
+  { name: 'a duration that is not a number', file: 'clips', row: 'LongClip,777,2024-05-01T11:50:00Z,10,v1,Title,long', reason: /duration must be a non-negative number of seconds/ },
+  { name: 'a clip id longer than the column', file: 'clips', row: `${'C'.repeat(129)},777,2024-05-01T11:50:00Z,10,v1,Title,30`, reason: /clip_id/ },
+  { name: 'an unterminated quoted field', file: 'clips', row: 'Quoted,777,2024-05-01T11:50:00Z,10,v1,"Title never closed,30', reason: /unterminated quoted field/ },
+];
+
+describe('bad input', () => {
+  let testApp: TestApp;
+  let tokens: Tokens;
+  let seeder: SeedService;
+  let csvDir: string;
+
+  beforeAll(async () => {
+    testApp = await startTestApp({
+      env: {
+        // Many refused logins come from one address here; throttling has its own spec.
+        CLIPADOR_LOGIN_MAX_FAILURES_PER_IP: '10000',
+        CLIPADOR_LOGIN_MAX_FAILURES_PER_USERNAME: '10000',
+      },
+    });
+    tokens = {
+      admin: await loginAs(testApp, 'admin'),
+      viewer: await loginAs(testApp, 'viewer'),
+      deleted: await loginAs(testApp, 'admin'),
+    };
+    await testApp.dataSource.query('DELETE FROM users WHERE id = $1', [tokens.deleted.user.id]);
+    await createStreamer(testApp, { twitchUserId: '777' });
+    seeder = new SeedService(
+      testApp.dataSource,
+      testApp.app.get(StreamsService),
+      testApp.app.get(ClipsService),
+      testApp.app.get(BurstsService),
+    );
+    csvDir = mkdtempSync(join(tmpdir(), 'clipador-bad-csv-'));
+  });
+
+  afterAll(async () => {
+    rmSync(csvDir, { recursive: true, force: true });
+    await testApp.close();
+  });
+
+  /**
+   * Every row of every table, as one digest per table: what "nothing stored" is checked against.
+   * Not cache_generations: a cache-invalidation counter, not data; its triggers count statements,
+   * so a DELETE that finds nothing (the 404 row) moves it, which only costs a cache refill.
+   */
+  async function databaseState(): Promise<Record<string, string>> {
+    const tables: Array<{ table_name: string }> = await testApp.dataSource.query(
+      `SELECT table_name FROM information_schema.tables
+       WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
+         AND table_name <> 'cache_generations'
+       ORDER BY table_name`,
+    );
+    const state: Record<string, string> = {};
+    for (const { table_name } of tables) {
+      const [row] = await testApp.dataSource.query(
+        `SELECT count(*)::int AS n, md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS digest
+         FROM "${table_name}" t`,
+      );
+      state[table_name] = `${row.n} rows, ${row.digest}`;
+    }
+    return state;
+  }
+
+  function authorization(caller: Caller): string | undefined {
+    if (caller === 'anonymous') return undefined;
+    if (caller === 'admin' || caller === 'viewer') return tokens[caller].bearer;
+    return caller(tokens);
+  }
+
+  it('covers every route and at least 40 cases', () => {
+    const routes = new Set(
+      HTTP_CASES.map(
+        (c) =>
+          `${c.method.toUpperCase()} ${c.path.split('?')[0].replace(/\/streams\/.+$/, '/streams/:id')}`,
+      ),
+    );
+    for (const route of [
+      'POST /auth/login',
+      'POST /auth/refresh',
+      'POST /auth/logout',
+      'GET /auth/me',
+      'GET /streams',
+      'POST /streams',
+      'DELETE /streams/:id',
+      'GET /clips/bursts/recent',
+      'POST /monitoring/resolve',
+      'POST /ingestion/sync',
+    ]) {
+      expect(routes).toContain(route);
+    }
+    expect(HTTP_CASES.length + CSV_CASES.length).toBeGreaterThanOrEqual(40);
+  });
+
+  it.each(HTTP_CASES)('$method $path with $name → $status $code', async (c) => {
+    const before = await databaseState();
+    let request = testApp.http()[c.method](c.path);
+    const header = authorization(c.as);
+    if (header) request = request.set('Authorization', header);
+    if (c.raw) request = request.set('Content-Type', c.raw.type).send(c.raw.text);
+    else if (typeof c.body === 'function')
+      request = request.send((c.body as (t: Tokens) => object)(tokens));
+    else if (c.body !== undefined) request = request.send(c.body as object);
+
+    const response = await request;
+
+    expect({ status: response.status, code: response.body.code }).toEqual({
+      status: c.status,
+      code: c.code,
+    });
+    expect(response.body.statusCode).toBe(c.status);
+    expect(response.body.detail).toMatch(c.detail);
+    expect(Object.keys(response.body).sort()).toEqual(
+      expect.arrayContaining(['code', 'detail', 'statusCode']),
+    );
+    expect(response.text).not.toMatch(/at .+\.(ts|js):\d+/);
+    expect(await databaseState()).toEqual(before);
+  });
+
+  it.each(CSV_CASES)('seed $file.csv with $name → the row is reported', async (c) => {
+    const path = join(csvDir, `${c.file}.csv`);
+    writeFileSync(path, `${c.file === 'streamers' ? STREAMERS_HEADER : CLIPS_HEADER}\n${c.row}\n`);
+    const before = await databaseState();
+
+    const report = await seeder.seed({
+      streamersPath: c.file === 'streamers' ? path : undefined,
+      clipsPath: c.file === 'clips' ? path : undefined,
+      dryRun: false,
+    });
+
+    const counts = report[c.file]!;
+    expect(counts.rejected).toEqual([{ line: 2, reason: expect.stringMatching(c.reason) }]);
+    expect(counts.inserted + counts.updated).toBe(0);
+    expect(await databaseState()).toEqual(before);
+  });
+
+  it('stores SQL-injection text verbatim where free text is allowed, and every table survives', async () => {
+    const name = "Robert'); DROP TABLE streamers; --";
+    const created = await testApp
+      .http()
+      .post('/streams')
+      .set('Authorization', tokens.admin.bearer)
+      .send({ twitch_user_id: '31337', display_name: name })
+      .expect(201);
+    expect(created.body.display_name).toBe(name);
+    const [row] = await testApp.dataSource.query(
+      'SELECT display_name FROM streamers WHERE twitch_user_id = $1',
+      ['31337'],
+    );
+    expect(row.display_name).toBe(name);
+    const listed = await testApp
+      .http()
+      .get('/streams')
+      .set('Authorization', tokens.viewer.bearer)
+      .expect(200);
+    expect(listed.body.map((s: { display_name: string }) => s.display_name)).toContain(name);
+  });
+});
