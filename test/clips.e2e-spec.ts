@@ -213,7 +213,10 @@ describe('clips', () => {
       try {
         const response = await recent('?since_minutes=60').expect(200);
         expect(response.body.data.length).toBeGreaterThanOrEqual(5);
-        expect(query).toHaveBeenCalledTimes(1);
+        // Besides the one-row read of the change counters (which decides whether a cached
+        // answer may be reused), the answer is one statement, whatever the number of bursts.
+        const statements = query.mock.calls.map(([sql]) => String(sql));
+        expect(statements.filter((sql) => !sql.includes('cache_generations'))).toHaveLength(1);
       } finally {
         query.mockRestore();
       }

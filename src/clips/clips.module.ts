@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ChangeGenerationsModule } from '../common/cache/change-generations';
 import { BurstsRepository } from './bursts.repository';
 import { BurstsService } from './bursts.service';
 import { ClipsController } from './clips.controller';
@@ -6,6 +7,7 @@ import { ClipsRepository } from './clips.repository';
 import { ClipsService } from './clips.service';
 
 @Module({
+  imports: [ChangeGenerationsModule],
   controllers: [ClipsController],
   providers: [ClipsRepository, ClipsService, BurstsRepository, BurstsService],
   exports: [ClipsService, BurstsService],

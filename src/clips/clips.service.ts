@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { ChangeGenerationsReader } from '../common/cache/change-generations';
 import { NewlyStoredClip } from './bursts.service';
 import { BurstClipDto, BurstDto, RecentBurstsDto } from './dto/burst.dto';
+import { MAX_SINCE_MINUTES } from './dto/recent-bursts-query.dto';
 import { BurstClipRow, ClipsRepository, ClipUpsertRow, RecentBurstRow } from './clips.repository';
+import { RecentBurstsCache } from './recent-bursts.cache';
 
 export type { ClipUpsertRow } from './clips.repository';
 
@@ -13,15 +16,49 @@ export interface ClipUpsertResult {
   updated: number;
 }
 
+/**
+ * The snapshot of recent bursts reaches this far back: the longest window a request may ask for,
+ * plus 5 minutes for requests that take their clock reading a little before the snapshot's
+ * builder did.
+ */
+const SNAPSHOT_HORIZON_MINUTES = MAX_SINCE_MINUTES + 5;
+
 @Injectable()
 export class ClipsService {
-  constructor(private readonly clips: ClipsRepository) {}
+  private readonly recent: RecentBurstsCache;
+
+  constructor(
+    private readonly clips: ClipsRepository,
+    private readonly generations: ChangeGenerationsReader,
+  ) {
+    this.recent = new RecentBurstsCache(async (since) => {
+      const rows = await this.clips.findBurstsStartingSince(since);
+      // to_char truncates to the millisecond, so the parsed start is floor(start): comparing it
+      // with a whole-millisecond cut-off gives the same answer as `start_time >= $1` in SQL.
+      return rows.map((row) => ({ startMs: Date.parse(row.startTime), dto: toBurstDto(row) }));
+    }, SNAPSHOT_HORIZON_MINUTES);
+  }
 
   /** Bursts whose start lies within the last `sinceMinutes` minutes (inclusive), newest first. */
   async recentBursts(sinceMinutes: number, now: Date = new Date()): Promise<RecentBurstsDto> {
     const since = new Date(now.getTime() - sinceMinutes * 60_000);
     const rows = await this.clips.findBurstsStartingSince(since);
     return { data: rows.map(toBurstDto) };
+  }
+
+  /**
+   * The same answer as `recentBursts`, as the JSON bytes of `{"data":[…]}`, from the snapshot
+   * cache (src/clips/recent-bursts.cache.ts). `burstsGeneration` is the `bursts` change counter
+   * as read for this request after it arrived (the JWT guard reads it); without it, it is read
+   * here. `sinceMinutes` must be from 1 to MAX_SINCE_MINUTES, as the query DTO enforces.
+   */
+  async recentBurstsJson(
+    sinceMinutes: number,
+    burstsGeneration?: number,
+    now: Date = new Date(),
+  ): Promise<Buffer> {
+    const generation = burstsGeneration ?? (await this.generations.read()).bursts;
+    return this.recent.answer(sinceMinutes, generation, now.getTime());
   }
 
   /**

@@ -1,12 +1,15 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ChangeGenerationsModule } from '../common/cache/change-generations';
 import { UserEntity } from './entities/user.entity';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([UserEntity])],
+  imports: [TypeOrmModule.forFeature([UserEntity]), ChangeGenerationsModule],
   providers: [UsersRepository, UsersService],
-  exports: [UsersService],
+  // The change counters go with the users: whoever checks a user per request (the JWT guard)
+  // reads them to know whether the user it remembers is still current.
+  exports: [UsersService, ChangeGenerationsModule],
 })
 export class UsersModule {}

@@ -13,9 +13,18 @@ export interface UserSummary {
 
 const USERNAME_PATTERN = /^[A-Za-z0-9_.@-]{1,100}$/;
 export const MIN_PASSWORD_LENGTH = 8;
+/** Users remembered per process between two user changes; past this the memory is dropped. */
+const MAX_CACHED_USERS = 10_000;
 
 @Injectable()
 export class UsersService {
+  /**
+   * Users (and ids found to have no user) as read after generation `cachedGeneration` of the
+   * `users` counter: valid for any request whose own reading is not newer.
+   */
+  private cachedGeneration = -1;
+  private readonly cached = new Map<number, UserSummary | null>();
+
   constructor(private readonly users: UsersRepository) {}
 
   /** Creates a user or resets an existing one's password and role (the CLI's `create-*`). */
@@ -71,6 +80,30 @@ export class UsersService {
   async findById(id: number): Promise<UserSummary | null> {
     const user = await this.users.findById(id);
     return user ? toSummary(user) : null;
+  }
+
+  /**
+   * The user as of `usersGeneration` (the `users` change counter, read by the caller after its
+   * request arrived): answered from memory while no user has changed since, otherwise read and
+   * remembered. A deleted user or a changed role is seen by the first request that reads the
+   * counter after the change committed, in every process.
+   */
+  async findCurrent(id: number, usersGeneration: number): Promise<UserSummary | null> {
+    if (usersGeneration > this.cachedGeneration) {
+      this.cached.clear();
+      this.cachedGeneration = usersGeneration;
+    } else if (usersGeneration === this.cachedGeneration) {
+      const known = this.cached.get(id);
+      if (known !== undefined) return known;
+    }
+    const user = await this.findById(id);
+    // Remembered under the reading taken before the query: never newer than what it reflects.
+    if (usersGeneration === this.cachedGeneration) {
+      if (this.cached.size >= MAX_CACHED_USERS) this.cached.clear();
+      // Shared by every request that finds it here: nobody may change it.
+      this.cached.set(id, user && Object.freeze(user));
+    }
+    return user;
   }
 }
 

@@ -1,5 +1,9 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import {
+  ChangeGenerationsReader,
+  RequestWithGenerations,
+} from '../../common/cache/change-generations';
 import { AuthenticatedRequest } from '../../common/decorators/current-user.decorator';
 import { IS_PUBLIC_KEY } from '../../common/decorators/public.decorator';
 import { UsersService } from '../../users/users.service';
@@ -7,8 +11,13 @@ import { InvalidTokenError, TokenService } from '../token.service';
 
 /**
  * Default deny: every route needs a valid access token unless marked @Public(). The user is
- * looked up on each request, so a deleted user's still-unexpired token stops working at once and
+ * checked on each request, so a deleted user's still-unexpired token stops working at once and
  * a role change applies to the next request.
+ *
+ * Checking does not mean a user query per request: the guard reads the database's change
+ * counters (one tiny query shared by concurrent requests) and the user is re-read only when the
+ * `users` counter moved — any user change, by anyone, moves it at commit. The counters are left
+ * on the request, so a handler that caches by them (recent bursts) needs no read of its own.
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
@@ -16,6 +25,7 @@ export class JwtAuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly tokens: TokenService,
     private readonly users: UsersService,
+    private readonly generations: ChangeGenerationsReader,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -25,11 +35,16 @@ export class JwtAuthGuard implements CanActivate {
     ]);
     if (isPublic) return true;
 
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const request = context
+      .switchToHttp()
+      .getRequest<AuthenticatedRequest & RequestWithGenerations>();
     const claims = this.tokens.verifyAccess(bearerToken(request.headers.authorization));
-    const user = await this.users.findById(claims.userId);
+    // Read after the request arrived: every commit that happened before it is reflected.
+    const generations = await this.generations.read();
+    const user = await this.users.findCurrent(claims.userId, generations.users);
     if (!user) throw new InvalidTokenError('User no longer exists');
     request.user = user;
+    request.changeGenerations = generations;
     return true;
   }
 }

@@ -1,0 +1,124 @@
+/**
+ * One sync cycle at scale (TARGETS: 10,000 streamers, 5% with new clips, 1% bursting, against
+ * the simulator with no latency and no rate limit, ONE worker process: ≤ 30 s wall, ≤ 400 MB RSS).
+ *
+ * The built service as deployed at scale: an api process (used only to start the cycle, as an
+ * admin's `POST /ingestion/sync` does) and one worker process, Bull on Redis, on a database of
+ * 10,000 active streamers last synced 3 minutes ago. In the simulator, 4% of the streamers have
+ * one new clip and 1% have a burst (5 clips within a minute); the others have none.
+ *
+ * Wall time runs from the request to the last streamer job's outcome (the cycle's end, as the
+ * worker records it); RSS is the worker's peak (VmHWM) over its whole life. The stored clips and
+ * bursts are checked against what the simulator held.
+ *
+ * Run: npm run bench:sync   (CLIPADOR_BENCH_PROFILE=1 profiles the worker)
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { TwitchSimulator } from '../test/twitch-simulator/twitch-simulator';
+import { benchDatabaseName, dropDatabase } from './support/database';
+import {
+  BENCH_TWITCH_APP,
+  countRows,
+  prepareSyncDatabase,
+  startDeployment,
+  syncAndWait,
+  waitForWorkers,
+} from './support/ingestion';
+import { formatProfile, newestProfile, summariseProfile } from './support/profile';
+import { ensureBuilt } from './support/service';
+import { RESULTS_DIR } from './support/settings';
+import { BenchResult, log, printResult, result, round, runIfMain } from './support/stats';
+
+const STREAMERS = Number(process.env.CLIPADOR_BENCH_SYNC_STREAMERS ?? 10_000);
+const NEW_CLIP_SHARE = 0.04;
+const BURSTING_SHARE = 0.01;
+const BURST_CLIPS = 5;
+const TARGET_WALL_MS = 30_000;
+const TARGET_RSS_MB = 400;
+
+export async function main(): Promise<BenchResult[]> {
+  ensureBuilt();
+  const name = benchDatabaseName('sync');
+  const { url, streamers } = await prepareSyncDatabase(name, STREAMERS);
+  const sim = await TwitchSimulator.start({ rateLimit: null, latencyMs: 0 });
+  sim.addApp(BENCH_TWITCH_APP.clientId, BENCH_TWITCH_APP.clientSecret);
+
+  // Every 100th streamer bursts, every 25th (of the others) gets one clip: 1% and 4%.
+  const now = Date.now();
+  let expectedClips = 0;
+  let expectedBursts = 0;
+  streamers.forEach((streamer, index) => {
+    if (index % 100 === 0) {
+      for (let c = 0; c < BURST_CLIPS; c++) {
+        sim.addClip({
+          broadcaster_id: streamer.twitchUserId,
+          created_at: new Date(now - 120_000 + c * 10_000),
+        });
+      }
+      expectedClips += BURST_CLIPS;
+      expectedBursts += 1;
+    } else if (index % 25 === 1) {
+      sim.addClip({ broadcaster_id: streamer.twitchUserId, created_at: new Date(now - 60_000) });
+      expectedClips += 1;
+    }
+  });
+  log(
+    `sync cycle: ${STREAMERS} streamers, ${(NEW_CLIP_SHARE * 100).toFixed(0)}% with a new clip, ` +
+      `${(BURSTING_SHARE * 100).toFixed(0)}% bursting (${expectedClips} clips, ${expectedBursts} bursts to find)`,
+  );
+
+  const profileDir = join(RESULTS_DIR, 'profiles', 'sync-cycle');
+  const profiling = process.env.CLIPADOR_BENCH_PROFILE === '1';
+  if (profiling) {
+    rmSync(profileDir, { recursive: true, force: true });
+    mkdirSync(profileDir, { recursive: true });
+  }
+  const deployment = await startDeployment(
+    'sync-cycle',
+    url,
+    sim,
+    1,
+    {},
+    profiling ? profileDir : undefined,
+  );
+  let results: BenchResult[];
+  try {
+    await waitForWorkers(deployment.api.url!, 1);
+    const worker = deployment.workers[0];
+    const cpuBefore = worker.cpuMs();
+    const { wallMs } = await syncAndWait(deployment, 180_000);
+    const workerCpuMs = worker.cpuMs() - cpuBefore;
+    const rssMb = round(worker.peakRssMb(), 0);
+    const stored = await countRows(url);
+    const helix = sim.stats().totals;
+    log(
+      `cycle finished in ${(wallMs / 1000).toFixed(1)} s: ${(STREAMERS / (wallMs / 1000)).toFixed(0)} ` +
+        `streamers/s, ${helix.helixRequests} Helix requests, worker CPU ${(workerCpuMs / 1000).toFixed(1)} s ` +
+        `(${((workerCpuMs * 1000) / STREAMERS).toFixed(0)} µs per streamer), peak RSS ${rssMb} MB; ` +
+        `stored ${stored.clips} clips, ${stored.bursts} bursts`,
+    );
+    if (stored.clips !== expectedClips || stored.bursts !== expectedBursts) {
+      throw new Error(
+        `expected ${expectedClips} clips and ${expectedBursts} bursts, found ${stored.clips} and ${stored.bursts}`,
+      );
+    }
+    const detail = `${(STREAMERS / (wallMs / 1000)).toFixed(0)} streamers/s, peak RSS ${rssMb} MB`;
+    results = [
+      result('sync_cycle_wall_ms', Math.round(wallMs), `<=${TARGET_WALL_MS}`, detail),
+      result('sync_cycle_worker_rss_mb', rssMb, `<=${TARGET_RSS_MB}`, detail),
+    ];
+  } finally {
+    await deployment.stop();
+    await sim.close();
+    await dropDatabase(name);
+  }
+  if (profiling) {
+    const file = newestProfile(profileDir);
+    console.log(file ? formatProfile(summariseProfile(file)) : 'no CPU profile was written');
+  }
+  results.forEach(printResult);
+  return results;
+}
+
+runIfMain(module, main);
