@@ -52,12 +52,15 @@ export function buildLoggerOptions(
     genReqId: (request) => request.id ?? requestIdFor(request),
     customProps: () => ({ env: app.env }),
     autoLogging: { ignore: (request) => request.url?.startsWith('/health') ?? false },
+    // A request line names the request and its outcome; headers (CSP, CORS, authorization…)
+    // would make every line hundreds of characters long and are not needed at 3 a.m.
     serializers: {
       req: (request: { id: string; method: string; url: string }) => ({
         id: request.id,
         method: request.method,
         url: request.url,
       }),
+      res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
     },
   };
   if (app.env === 'development') {

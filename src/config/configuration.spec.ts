@@ -5,6 +5,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config.app).toMatchObject({
       env: 'development',
+      host: 'localhost',
       port: 8000,
       roles: ['api', 'worker', 'scheduler'],
       corsOrigins: DEFAULT_CORS_ORIGINS,
@@ -68,6 +69,7 @@ describe('loadConfig', () => {
     const base = { CLIPADOR_APP_ENV: 'production', CLIPADOR_JWT_SECRET: 'x'.repeat(32) };
     const hex = loadConfig({ ...base, CLIPADOR_ENCRYPTION_KEY: 'ab'.repeat(32) });
     expect(hex.auth.encryptionKey).toEqual(Buffer.alloc(32, 0xab));
+    expect(hex.app.host).toBe('0.0.0.0');
     const base64 = loadConfig({
       ...base,
       CLIPADOR_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),

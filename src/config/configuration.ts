@@ -238,7 +238,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const config: AppConfig = {
     app: {
       env: appEnv,
-      host: read.string('HOST', '0.0.0.0'),
+      // Outside production the JWT secret may be the public development fallback: listen on
+      // loopback only, unless told otherwise, so nobody on the network can forge tokens.
+      host: read.string('HOST', production ? '0.0.0.0' : 'localhost'),
       port: read.int('PORT', 8000, 0, 65535),
       corsOrigins: read.list('CORS_ORIGINS', DEFAULT_CORS_ORIGINS),
       roles: [...new Set(roles)] as Role[],

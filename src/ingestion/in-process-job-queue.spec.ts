@@ -1,8 +1,9 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AppConfig } from '../config/configuration';
 import { InProcessJobQueue } from './in-process-job-queue';
-import { SyncAllJob, SyncStreamerJob } from './ingestion.jobs';
+import { JOB_POLICIES, JOB_SYNC_STREAMER, SyncAllJob, SyncStreamerJob } from './ingestion.jobs';
 import { IngestionJobHandler } from './job-queue';
 import { SyncInterruption } from './sync-interruption';
 
@@ -29,7 +30,8 @@ class SlowHandler extends IngestionJobHandler {
 
   async syncStreamer(job: SyncStreamerJob): Promise<void> {
     this.started.push(job.streamerId);
-    await this.stop.race(new Promise((resolve) => setTimeout(resolve, this.syncMs)));
+    // unref: the interrupted sync's timer must not keep jest alive after the file.
+    await this.stop.race(new Promise((resolve) => setTimeout(resolve, this.syncMs).unref()));
     this.finished.push(job.streamerId);
   }
 }
@@ -72,5 +74,81 @@ describe('InProcessJobQueue on shutdown', () => {
     expect(handler.finished).toEqual([]);
     await queue.drain();
     expect(handler.started).toEqual([1]);
+  });
+});
+
+/** Records each streamer sync's attempt, and fails the first `failures` attempts of each. */
+class FlakyHandler extends IngestionJobHandler {
+  readonly attempts: Array<{ streamerId: number; finalAttempt: boolean }> = [];
+  readonly contexts: Array<string | undefined> = [];
+
+  constructor(
+    private readonly failures: number,
+    private readonly context?: AsyncLocalStorage<string>,
+  ) {
+    super();
+  }
+
+  syncAll(_job: SyncAllJob): Promise<void> {
+    return Promise.resolve();
+  }
+
+  syncStreamer(job: SyncStreamerJob, finalAttempt: boolean): Promise<void> {
+    this.attempts.push({ streamerId: job.streamerId, finalAttempt });
+    this.contexts.push(this.context?.getStore());
+    const failed = this.attempts.filter((a) => a.streamerId === job.streamerId).length;
+    return failed <= this.failures
+      ? Promise.reject(new Error('Twitch is down'))
+      : Promise.resolve();
+  }
+}
+
+describe('InProcessJobQueue running jobs', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterEach(() => jest.useRealTimers());
+
+  it('retries a failing job with backoff and tells the handler which attempt is the last', async () => {
+    jest.useFakeTimers();
+    const queue = new InProcessJobQueue(2, interruption(10_000));
+    const handler = new FlakyHandler(5);
+    queue.attach(handler);
+    await queue.enqueueStreamerSyncs([{ cycleId: 'c', streamerId: 7 }]);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(handler.attempts).toHaveLength(1);
+    // Not yet: the first retry waits the policy's backoff.
+    await jest.advanceTimersByTimeAsync(JOB_POLICIES[JOB_SYNC_STREAMER].backoffMs - 1);
+    expect(handler.attempts).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(handler.attempts.map((a) => a.finalAttempt)).toEqual([false, false, true]);
+  });
+
+  it('runs a job id once, however often it is enqueued', async () => {
+    const queue = new InProcessJobQueue(2, interruption(10_000));
+    const handler = new FlakyHandler(0);
+    queue.attach(handler);
+    const job = { cycleId: 'slot-1', streamerId: 3 };
+    await queue.enqueueStreamerSyncs([job, job]);
+    await queue.enqueueStreamerSyncs([job]);
+    await queue.drain();
+    expect(handler.attempts).toHaveLength(1);
+  });
+
+  it('refuses to enqueue in a process without a worker', () => {
+    const queue = new InProcessJobQueue(2, interruption(10_000));
+    expect(() => queue.enqueueStreamerSyncs([{ cycleId: 'c', streamerId: 1 }])).toThrow(
+      /runs no ingestion worker/,
+    );
+  });
+
+  it('runs jobs outside the async context of whoever enqueued them', async () => {
+    const requestContext = new AsyncLocalStorage<string>();
+    const queue = new InProcessJobQueue(2, interruption(10_000));
+    const handler = new FlakyHandler(0, requestContext);
+    queue.attach(handler);
+    await requestContext.run('request-42', () =>
+      queue.enqueueStreamerSyncs([{ cycleId: 'c', streamerId: 1 }]),
+    );
+    await queue.drain();
+    expect(handler.contexts).toEqual([undefined]);
   });
 });

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { BeforeApplicationShutdown, Logger } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain.error';
 import {
@@ -36,12 +37,19 @@ export class InProcessJobQueue extends JobQueue implements BeforeApplicationShut
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private stopping = false;
   private handler?: IngestionJobHandler;
+  /**
+   * Runs a job in the async context this queue was created in (start-up), not in the context of
+   * whoever enqueued it: otherwise a sync started by POST /ingestion/sync would log every line
+   * under that request's id, as if the request did the work.
+   */
+  private readonly executeDetached: (job: QueuedJob) => Promise<void>;
 
   constructor(
     private readonly concurrency: number,
     private readonly interruption: SyncInterruption,
   ) {
     super();
+    this.executeDetached = AsyncResource.bind((job: QueuedJob) => this.execute(job));
   }
 
   /** Called by the worker role; until then (or without it) enqueueing is refused. */
@@ -126,7 +134,7 @@ export class InProcessJobQueue extends JobQueue implements BeforeApplicationShut
   private pump(): void {
     while (!this.stopping && this.running.size < this.concurrency && this.waiting.length > 0) {
       const job = this.waiting.shift()!;
-      const execution = this.execute(job).finally(() => {
+      const execution = this.executeDetached(job).finally(() => {
         this.running.delete(execution);
         this.pump();
       });

@@ -5,7 +5,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { BurstChanges, BurstsService } from '../clips/bursts.service';
-import { ClipsService, ClipUpsertRow } from '../clips/clips.service';
+import { ClipsService, ClipUpsertResult, ClipUpsertRow } from '../clips/clips.service';
 import { SecretDecryptionError } from '../common/crypto/secret-box';
 import { AppConfig, IngestionSection, TwitchSection } from '../config/configuration';
 import { InjectRedis } from '../redis/redis.module';
@@ -191,21 +191,7 @@ export class IngestionService extends IngestionJobHandler {
     const rows = fetched.map((clip) => toUpsertRow(clip, streamer)).filter(isDefined);
     // Last point to stop: once the transaction starts, it is left to commit.
     this.interruption.check();
-    const { upserted, changes } = await this.dataSource.transaction(async (manager) => {
-      await this.streams.lockForSync(manager, streamer.id);
-      const upserted = await this.clips.upsertMany(manager, streamer, rows);
-      const changes = await this.bursts.applyToNewClips(
-        manager,
-        {
-          streamerId: streamer.id,
-          windowSeconds: streamer.monitorIntervalSeconds,
-          minClips: streamer.monitorMinClips,
-        },
-        upserted.inserted,
-      );
-      await this.streams.recordSynced(manager, streamer.id, until);
-      return { upserted, changes };
-    });
+    const { upserted, changes } = await this.store(streamer, rows, until);
 
     this.logBurstChanges(cycleId, streamer, changes);
     this.logger.log(
@@ -222,6 +208,37 @@ export class IngestionService extends IngestionJobHandler {
       'ingestion_streamer_done',
     );
     return 'synced';
+  }
+
+  /**
+   * Writes what one sync found: the clips, their bursts and the sync time, in one transaction
+   * under the streamer's lock. Most streamers have no clip in most cycles; then the sync time is
+   * all there is to write, and one statement does it.
+   */
+  private async store(
+    streamer: StreamerForSync,
+    rows: ClipUpsertRow[],
+    until: Date,
+  ): Promise<{ upserted: ClipUpsertResult; changes: BurstChanges }> {
+    if (rows.length === 0) {
+      await this.streams.recordSynced(this.dataSource.manager, streamer.id, until);
+      return { upserted: { inserted: [], updated: 0 }, changes: { created: [], grown: [] } };
+    }
+    return this.dataSource.transaction(async (manager) => {
+      await this.streams.lockForSync(manager, streamer.id);
+      const upserted = await this.clips.upsertMany(manager, streamer, rows);
+      const changes = await this.bursts.applyToNewClips(
+        manager,
+        {
+          streamerId: streamer.id,
+          windowSeconds: streamer.monitorIntervalSeconds,
+          minClips: streamer.monitorMinClips,
+        },
+        upserted.inserted,
+      );
+      await this.streams.recordSynced(manager, streamer.id, until);
+      return { upserted, changes };
+    });
   }
 
   private async credentialsFor(
