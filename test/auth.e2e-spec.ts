@@ -48,10 +48,12 @@ async function listening(app: TestApp): Promise<void> {
   if (!app.app.getHttpServer().listening) await app.app.listen(0, '127.0.0.1');
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+/**
+ * The fastest of repeated samples: the closest reading of the work's own cost, since load from
+ * the rest of the suite (the fault tests run service processes beside this) only ever adds time.
+ */
+function fastest(values: number[]): number {
+  return Math.min(...values);
 }
 
 describe('auth', () => {
@@ -332,7 +334,7 @@ describe('auth', () => {
           times[kind].push(ms);
         }
       }
-      const ratio = median(times.unknown) / median(times.wrong);
+      const ratio = fastest(times.unknown) / fastest(times.wrong);
       expect(ratio).toBeGreaterThan(0.67);
       expect(ratio).toBeLessThan(1.5);
     });

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { ChangeGenerationsReader } from '../common/cache/change-generations';
 import { NewlyStoredClip } from './bursts.service';
-import { BurstClipDto, BurstDto, RecentBurstsDto } from './dto/burst.dto';
+import { BurstClipDto, BurstDto } from './dto/burst.dto';
 import { MAX_SINCE_MINUTES } from './dto/recent-bursts-query.dto';
 import { BurstClipRow, ClipsRepository, ClipUpsertRow, RecentBurstRow } from './clips.repository';
 import { RecentBurstsCache } from './recent-bursts.cache';
@@ -39,15 +39,9 @@ export class ClipsService {
     }, SNAPSHOT_HORIZON_MINUTES);
   }
 
-  /** Bursts whose start lies within the last `sinceMinutes` minutes (inclusive), newest first. */
-  async recentBursts(sinceMinutes: number, now: Date = new Date()): Promise<RecentBurstsDto> {
-    const since = new Date(now.getTime() - sinceMinutes * 60_000);
-    const rows = await this.clips.findBurstsStartingSince(since);
-    return { data: rows.map(toBurstDto) };
-  }
-
   /**
-   * The same answer as `recentBursts`, as the JSON bytes of `{"data":[…]}`, from the snapshot
+   * Bursts whose start lies within the last `sinceMinutes` minutes (inclusive), newest first:
+   * the JSON bytes of `{"data":[…]}` (RecentBurstsDto's shape), from the snapshot
    * cache (src/clips/recent-bursts.cache.ts). `burstsGeneration` is the `bursts` change counter
    * as read for this request after it arrived (the JWT guard reads it); without it, it is read
    * here. `sinceMinutes` must be from 1 to MAX_SINCE_MINUTES, as the query DTO enforces.

@@ -68,17 +68,17 @@ describe('password hashing', () => {
       return Number(process.hrtime.bigint() - start) / 1e6;
     };
     await verifyAgainstDummy('warm-up');
-    // Medians of alternated samples: one sample each is at the mercy of whatever else the
-    // machine runs at that moment (the fault tests run service processes beside this).
+    // The fastest of alternated samples: one sample each is at the mercy of whatever else the
+    // machine runs at that moment (the fault tests run service processes beside this), and
+    // load only ever adds time.
     const dummy: number[] = [];
     const real: number[] = [];
     for (let i = 0; i < 5; i++) {
       dummy.push(await time(() => verifyAgainstDummy('some password')));
       real.push(await time(() => verifyPassword('wrong password', hash)));
     }
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[2];
     await expect(verifyAgainstDummy('some password')).resolves.toBe(false);
-    expect(median(dummy) / median(real)).toBeGreaterThan(0.5);
-    expect(median(dummy) / median(real)).toBeLessThan(2);
-  });
+    expect(Math.min(...dummy) / Math.min(...real)).toBeGreaterThan(0.5);
+    expect(Math.min(...dummy) / Math.min(...real)).toBeLessThan(2);
+  }, 30_000); // ten bcrypt comparisons take seconds on a loaded 2-core machine
 });
