@@ -8,8 +8,9 @@ function interruption(timeoutMs: number): SyncInterruption {
   return new SyncInterruption(config as unknown as ConfigService<AppConfig, true>);
 }
 
+/** Work that takes `ms`; unref'd, so the long ones left behind do not hold the test worker open. */
 const after = <T>(ms: number, value: T) =>
-  new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
+  new Promise<T>((resolve) => setTimeout(() => resolve(value), ms).unref());
 
 describe('SyncInterruption', () => {
   it('gives running jobs the stop timeout less a reserve, and never less than nothing', () => {
