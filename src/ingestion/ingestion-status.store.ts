@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { LuaScript } from '../redis/lua-script';
 
 export type StreamerOutcome = 'synced' | 'skipped' | 'failed';
 
@@ -100,7 +101,7 @@ export class MemoryIngestionStatusStore implements IngestionStatusStore {
  * outcome's counter; answers the counters and whether the cycle is now complete. Atomic, so two
  * workers finishing the last two streamers at once cannot both (or neither) see completion.
  */
-const RECORD_OUTCOME_SCRIPT = `
+const recordOutcomeScript = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return nil end
 redis.call('EXPIRE', KEYS[2], ARGV[3])
@@ -109,7 +110,13 @@ local counted = redis.call('SCARD', KEYS[2])
 local total = tonumber(redis.call('HGET', KEYS[1], 'total'))
 if counted ~= total then return nil end
 return redis.call('HGETALL', KEYS[1])
-`;
+`);
+
+/** Keeps the latest: cycles may finish out of order. */
+const markSyncFinishedScript = new LuaScript(`
+local v = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > v then redis.call('SET', KEYS[1], ARGV[1]) end
+`);
 
 export class RedisIngestionStatusStore implements IngestionStatusStore {
   constructor(
@@ -155,14 +162,10 @@ export class RedisIngestionStatusStore implements IngestionStatusStore {
     streamerId: number,
     outcome: StreamerOutcome,
   ): Promise<CycleTotals | undefined> {
-    const result = (await this.redis.eval(
-      RECORD_OUTCOME_SCRIPT,
-      2,
-      this.key('cycle', cycleId),
-      this.key('cycle', cycleId, 'counted'),
-      String(streamerId),
-      outcome,
-      String(CYCLE_TTL_SECONDS),
+    const result = (await recordOutcomeScript.run(
+      this.redis,
+      [this.key('cycle', cycleId), this.key('cycle', cycleId, 'counted')],
+      [streamerId, outcome, CYCLE_TTL_SECONDS],
     )) as string[] | null;
     if (!result) return undefined;
     const fields = new Map<string, number>();
@@ -177,14 +180,7 @@ export class RedisIngestionStatusStore implements IngestionStatusStore {
   }
 
   async markSyncFinished(at: number): Promise<void> {
-    // Keep the latest: cycles may finish out of order.
-    await this.redis.eval(
-      `local v = tonumber(redis.call('GET', KEYS[1]) or '0')
-       if tonumber(ARGV[1]) > v then redis.call('SET', KEYS[1], ARGV[1]) end`,
-      1,
-      this.key('last-sync-finished-at'),
-      String(at),
-    );
+    await markSyncFinishedScript.run(this.redis, [this.key('last-sync-finished-at')], [at]);
   }
 
   async lastSyncFinishedAt(): Promise<number | undefined> {

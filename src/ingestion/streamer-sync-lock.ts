@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
+import { LuaScript } from '../redis/lua-script';
 
 /**
  * Keeps two workers from syncing one streamer at the same time (a scheduled cycle overlapping a
@@ -41,14 +42,14 @@ export class MemoryStreamerSyncLock implements StreamerSyncLock {
 }
 
 /** Deletes the key only if it still holds our token (it may have expired and been retaken). */
-const RELEASE_SCRIPT = `
+const releaseScript = new LuaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
+return 0`);
 
 /** Extends the key's expiry only if it still holds our token. */
-const EXTEND_SCRIPT = `
+const extendScript = new LuaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0`;
+return 0`);
 
 export class RedisStreamerSyncLock implements StreamerSyncLock {
   constructor(
@@ -63,18 +64,12 @@ export class RedisStreamerSyncLock implements StreamerSyncLock {
   }
 
   async extend(streamerId: number, token: string, ttlMs: number): Promise<boolean> {
-    const extended = await this.redis.eval(
-      EXTEND_SCRIPT,
-      1,
-      this.key(streamerId),
-      token,
-      String(ttlMs),
-    );
+    const extended = await extendScript.run(this.redis, [this.key(streamerId)], [token, ttlMs]);
     return extended === 1;
   }
 
   async release(streamerId: number, token: string): Promise<void> {
-    await this.redis.eval(RELEASE_SCRIPT, 1, this.key(streamerId), token);
+    await releaseScript.run(this.redis, [this.key(streamerId)], [token]);
   }
 
   private key(streamerId: number): string {

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
+import { LuaScript } from '../redis/lua-script';
 import { BudgetSettings, RateBudgetStore, ReserveOutcome } from './rate-budget';
 import { RateLimitReport } from './rate-limit-headers';
 
@@ -83,25 +83,6 @@ return 1
 `;
 
 const KEY_TTL_MS = 60 * 60 * 1000;
-
-class LuaScript {
-  private readonly sha: string;
-
-  constructor(private readonly source: string) {
-    this.sha = createHash('sha1').update(source).digest('hex');
-  }
-
-  /** EVALSHA, falling back to EVAL once when Redis does not know the script (restart, flush). */
-  async run(redis: Redis, keys: string[], args: (string | number)[]): Promise<unknown> {
-    try {
-      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      const message = (error as { message?: unknown } | null)?.message;
-      if (typeof message !== 'string' || !message.startsWith('NOSCRIPT')) throw error;
-      return redis.eval(this.source, keys.length, ...keys, ...args);
-    }
-  }
-}
 
 const reserveScript = new LuaScript(RESERVE_SCRIPT);
 const settleScript = new LuaScript(SETTLE_SCRIPT);
