@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { TwitchSection } from '../config/configuration';
 import {
   GetClipsQuery,
@@ -8,6 +8,7 @@ import {
   HelixUser,
   TwitchCredentials,
 } from './helix.types';
+import { HttpAnswer, HttpTimeoutError, HttpTransport } from './http-transport';
 import { BudgetTicket, RateBudget } from './rate-budget';
 import { parseRateLimitHeaders, RateLimitReport } from './rate-limit-headers';
 import { IssuedToken, TwitchTokenCache } from './twitch-token.cache';
@@ -50,24 +51,12 @@ const MAX_REJECTIONS = 10;
 /** Twitch's own messages are short; anything longer is not worth carrying in an error. */
 const MAX_MESSAGE_LENGTH = 200;
 
-interface HttpAnswer {
-  status: number;
-  headers: Headers;
-  body: string;
-}
-
-/**
- * Why an attempt failed, as a job handler or operator needs it: no message text, no URL.
- * Duck-typed rather than `instanceof Error`: fetch's DOMException may come from another realm.
- */
-function describeFailure(error: unknown, timeoutMs: number): string {
-  if (typeof error !== 'object' || error === null) return 'unknown error';
-  const { name, cause } = error as { name?: unknown; cause?: unknown };
-  if (name === 'TimeoutError') return `timeout after ${timeoutMs} ms`;
-  if (cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string') {
-    return `network error ${cause.code}`;
-  }
-  return `network error ${typeof name === 'string' ? name : 'unknown'}`;
+/** Why an attempt failed, as a job handler or operator needs it: no message text, no URL. */
+function describeFailure(error: unknown): string {
+  if (error instanceof HttpTimeoutError) return error.message;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return `network error ${code}`;
+  return `network error ${error instanceof Error ? error.name : 'unknown'}`;
 }
 
 function parseJson(body: string): unknown {
@@ -104,16 +93,23 @@ function twitchMessage(body: string): string {
  * Errors are the TwitchError subclasses in twitch.errors.ts.
  */
 @Injectable()
-export class TwitchClient {
+export class TwitchClient implements OnApplicationShutdown {
   private readonly logger = new Logger(TwitchClient.name);
   private readonly tokens: TwitchTokenCache;
   private readonly warnedNoHeaders = new Set<string>();
+  private readonly http: HttpTransport;
 
   constructor(
     @Inject(TWITCH_CLIENT_OPTIONS) private readonly options: TwitchClientOptions,
     private readonly budget: RateBudget,
   ) {
     this.tokens = new TwitchTokenCache((credentials) => this.requestToken(credentials));
+    this.http = new HttpTransport(options.timeoutMs);
+  }
+
+  /** After the jobs have drained (beforeApplicationShutdown), like the database and Redis. */
+  onApplicationShutdown(): void {
+    this.http.close();
   }
 
   /**
@@ -192,7 +188,7 @@ export class TwitchClient {
 
       let answer: HttpAnswer;
       try {
-        answer = await this.send(url, {
+        answer = await this.http.send(url, {
           method: 'GET',
           headers: {
             'Client-Id': clientId,
@@ -203,12 +199,7 @@ export class TwitchClient {
       } catch (error) {
         await this.settle(ticket, undefined);
         failures += 1;
-        await this.backoffOrThrow(
-          clientId,
-          what,
-          failures,
-          describeFailure(error, this.options.timeoutMs),
-        );
+        await this.backoffOrThrow(clientId, what, failures, describeFailure(error));
         continue;
       }
 
@@ -270,7 +261,7 @@ export class TwitchClient {
     for (;;) {
       let answer: HttpAnswer;
       try {
-        answer = await this.send(`${this.options.authUrl}/token`, {
+        answer = await this.http.send(`${this.options.authUrl}/token`, {
           method: 'POST',
           headers: {
             'Content-Type': 'application/x-www-form-urlencoded',
@@ -284,12 +275,7 @@ export class TwitchClient {
         });
       } catch (error) {
         failures += 1;
-        await this.backoffOrThrow(
-          clientId,
-          what,
-          failures,
-          describeFailure(error, this.options.timeoutMs),
-        );
+        await this.backoffOrThrow(clientId, what, failures, describeFailure(error));
         continue;
       }
 
@@ -320,15 +306,6 @@ export class TwitchClient {
   }
 
   /** One HTTP exchange, body included, aborted at the timeout. */
-  private async send(url: string, init: RequestInit): Promise<HttpAnswer> {
-    const response = await fetch(url, {
-      ...init,
-      signal: AbortSignal.timeout(this.options.timeoutMs),
-    });
-    const body = await response.text();
-    return { status: response.status, headers: response.headers, body };
-  }
-
   private async settle(ticket: BudgetTicket, report: RateLimitReport | undefined): Promise<void> {
     try {
       await this.budget.settle(ticket, report);
