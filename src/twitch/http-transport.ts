@@ -28,7 +28,7 @@ export class HttpTimeoutError extends Error {
  * one timeout that covers the body too (a server that sends headers and then stalls is cut off).
  *
  * Not `fetch`: a sync cycle sends one request per streamer from a CPU-bound worker, and on this
- * machine fetch costs about twice the CPU per request of node:http (bench/http-client.bench.ts).
+ * machine fetch costs two to three times the CPU per request of node:http (npm run bench:http).
  */
 export class HttpTransport {
   private readonly httpAgent = new HttpAgent({ keepAlive: true });

@@ -305,7 +305,6 @@ export class TwitchClient implements OnApplicationShutdown {
     }
   }
 
-  /** One HTTP exchange, body included, aborted at the timeout. */
   private async settle(ticket: BudgetTicket, report: RateLimitReport | undefined): Promise<void> {
     try {
       await this.budget.settle(ticket, report);
