@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from './auth/auth.module';
+import { ChannelsModule } from './channels/channels.module';
 import { ClipsModule } from './clips/clips.module';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
 import { buildLoggerOptions } from './common/logging';
@@ -32,6 +33,7 @@ export class AppModule {
         UsersModule,
         AuthModule,
         StreamsModule,
+        ChannelsModule,
         ClipsModule,
         MonitoringModule,
         HealthModule,
