@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -14,6 +14,14 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser } from '../common/decorators/current-user.decorator';
+import { DeliveriesService } from '../deliveries/deliveries.service';
+import { DeliveryHistoryDto } from '../deliveries/dto/delivery.dto';
+import {
+  DEFAULT_HISTORY_LIMIT,
+  HistoryQueryDto,
+  MAX_HISTORY_LIMIT,
+  parseHistoryCursor,
+} from '../deliveries/dto/history-query.dto';
 import { MAX_ROW_ID, RowIdParam } from '../streams/row-id.param';
 import { ChannelsService } from './channels.service';
 import { AttachStreamerDto } from './dto/attach-streamer.dto';
@@ -27,7 +35,10 @@ import { UpdateChannelConfigDto } from './dto/update-channel-config.dto';
 @ApiUnauthorizedResponse({ description: 'Missing or invalid access token' })
 @Controller('config/me')
 export class ChannelsController {
-  constructor(private readonly channels: ChannelsService) {}
+  constructor(
+    private readonly channels: ChannelsService,
+    private readonly deliveries: DeliveriesService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Your channel config; the first call stores the defaults' })
@@ -92,5 +103,22 @@ export class ChannelsController {
     @Body() body: ReorderStreamersDto,
   ): Promise<ChannelConfigDto> {
     return this.channels.reorder(user.id, body.streamer_ids);
+  }
+
+  @Get('history')
+  @ApiOperation({ summary: 'Clips delivered to you, newest first (pages with `before`)' })
+  @ApiOkResponse({ type: DeliveryHistoryDto })
+  @ApiBadRequestResponse({
+    description: `limit not an integer from 1 to ${MAX_HISTORY_LIMIT}, a bad cursor, or an unknown parameter`,
+  })
+  history(
+    @CurrentUser() user: AuthenticatedUser,
+    @Query() query: HistoryQueryDto,
+  ): Promise<DeliveryHistoryDto> {
+    return this.deliveries.history(
+      user.id,
+      query.limit ?? DEFAULT_HISTORY_LIMIT,
+      query.before ? parseHistoryCursor(query.before) : null,
+    );
   }
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DeliveriesModule } from '../deliveries/deliveries.module';
 import { StreamsModule } from '../streams/streams.module';
 import { TwitchModule } from '../twitch/twitch.module';
 import { ChannelsController } from './channels.controller';
@@ -10,7 +11,7 @@ import { ChannelsService } from './channels.service';
  * writes. Streamers an attach needs are created through StreamsService.
  */
 @Module({
-  imports: [StreamsModule, TwitchModule],
+  imports: [StreamsModule, TwitchModule, DeliveriesModule],
   controllers: [ChannelsController],
   providers: [ChannelsRepository, ChannelsService],
   exports: [ChannelsService],

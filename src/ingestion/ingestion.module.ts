@@ -1,3 +1,4 @@
+import { DeliveriesModule } from '../deliveries/deliveries.module';
 import { BullModule } from '@nestjs/bull';
 import { DynamicModule, Logger, Module, Provider } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
@@ -29,7 +30,12 @@ import { WorkerHeartbeat } from './worker-heartbeat';
 export class IngestionModule {
   static forRoot(config: AppConfig): DynamicModule {
     const roles = new Set(config.app.roles);
-    const imports: DynamicModule['imports'] = [StreamsModule, ClipsModule, TwitchModule];
+    const imports: DynamicModule['imports'] = [
+      StreamsModule,
+      ClipsModule,
+      TwitchModule,
+      DeliveriesModule,
+    ];
     const providers: Provider[] = [
       IngestionService,
       IngestionStatusService,

@@ -8,6 +8,7 @@ import { BurstChanges, BurstsService } from '../clips/bursts.service';
 import { ClipsService, ClipUpsertResult, ClipUpsertRow } from '../clips/clips.service';
 import { SecretDecryptionError } from '../common/crypto/secret-box';
 import { AppConfig, IngestionSection, TwitchSection } from '../config/configuration';
+import { DeliveriesService } from '../deliveries/deliveries.service';
 import { InjectRedis } from '../redis/redis.module';
 import { StreamerForSync, StreamsService } from '../streams/streams.service';
 import type { HelixClip } from '../twitch/helix.types';
@@ -46,6 +47,7 @@ export class IngestionService extends IngestionJobHandler {
     private readonly streams: StreamsService,
     private readonly clips: ClipsService,
     private readonly bursts: BurstsService,
+    private readonly deliveries: DeliveriesService,
     private readonly twitch: TwitchClient,
     private readonly queue: JobQueue,
     private readonly status: IngestionStatusService,
@@ -236,6 +238,15 @@ export class IngestionService extends IngestionJobHandler {
         },
         upserted.inserted,
       );
+      // Deliveries are written in this same transaction (PRODUCT §13): what is committed here
+      // is delivered exactly once per user and clip, whatever retries and re-runs follow.
+      await this.deliveries.deliver(manager, {
+        streamerId: streamer.id,
+        burstIds: [...changes.created, ...changes.grown].map((burst) => burst.burstId),
+        newClipIds: upserted.inserted.map((clip) => clip.id),
+        // Live status is not tracked yet (PRODUCT §16): offline.
+        liveViewerCount: null,
+      });
       await this.streams.recordSynced(manager, streamer.id, until);
       return { upserted, changes };
     });

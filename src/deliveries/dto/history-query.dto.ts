@@ -43,16 +43,18 @@ export class HistoryQueryDto {
 }
 
 export interface HistoryCursor {
-  deliveredAt: Date;
+  /** ISO 8601 with up to microseconds, as PostgreSQL stores delivered_at. */
+  deliveredAt: string;
   id: string;
 }
 
 export function parseHistoryCursor(value: string): HistoryCursor | null {
   const match = HISTORY_CURSOR.exec(value);
   if (!match) return null;
-  const deliveredAt = new Date(match[1]);
-  if (Number.isNaN(deliveredAt.getTime()) || BigInt(match[2]) > 9_223_372_036_854_775_807n) {
-    return null;
-  }
-  return { deliveredAt, id: match[2] };
+  const parsed = new Date(match[1]);
+  // A date that does not exist (2026-02-31) must not reach PostgreSQL, which would refuse it.
+  const exists =
+    !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 19) === match[1].slice(0, 19);
+  if (!exists || BigInt(match[2]) > 9_223_372_036_854_775_807n) return null;
+  return { deliveredAt: match[1], id: match[2] };
 }
