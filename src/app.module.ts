@@ -12,6 +12,7 @@ import { HealthModule } from './health/health.module';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { RedisModule } from './redis/redis.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
+import { PublicModule } from './public/public.module';
 import { StreamsModule } from './streams/streams.module';
 import { UsersModule } from './users/users.module';
 
@@ -34,6 +35,7 @@ export class AppModule {
         StreamsModule,
         ClipsModule,
         MonitoringModule,
+        PublicModule,
         HealthModule,
         IngestionModule.forRoot(config),
       ],
