@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from './auth/auth.module';
+import { BillingModule } from './billing/billing.module';
 import { ClipsModule } from './clips/clips.module';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
 import { buildLoggerOptions } from './common/logging';
@@ -36,6 +37,7 @@ export class AppModule {
         ClipsModule,
         MonitoringModule,
         PublicModule,
+        BillingModule,
         HealthModule,
         IngestionModule.forRoot(config),
       ],

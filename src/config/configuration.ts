@@ -101,6 +101,11 @@ export interface PublicClipsSection {
   refreshSeconds: number;
 }
 
+export interface BillingSection {
+  /** The `Security-Token` Kirvano sends; unset → every webhook call is refused (403). */
+  kirvanoToken: string | undefined;
+}
+
 export interface AppConfig {
   app: AppSection;
   database: DatabaseSection;
@@ -109,6 +114,7 @@ export interface AppConfig {
   twitch: TwitchSection;
   ingestion: IngestionSection;
   publicClips: PublicClipsSection;
+  billing: BillingSection;
 }
 
 export class InvalidConfigError extends Error {
@@ -305,6 +311,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       rateLimit: read.int('PUBLIC_CLIPS_RATE_LIMIT', 120, 1, 1_000_000_000),
       rateWindowSeconds: read.int('PUBLIC_CLIPS_RATE_WINDOW_SECONDS', 60, 1, 86_400),
       refreshSeconds: read.int('PUBLIC_CLIPS_REFRESH_SECONDS', 5, 1, 300),
+    },
+    billing: {
+      kirvanoToken: read.optional('KIRVANO_TOKEN'),
     },
   };
 

@@ -1,7 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { UserEntity, UserRole } from './entities/user.entity';
+
+/** What a plan change needs to know about the user it changes (row locked by the caller). */
+export interface PlanHolder {
+  id: number;
+  plan: string;
+  kirvanoLastSaleId: string | null;
+}
+
+/** A plan given for `days` more days (from the later of now and the current expiry). */
+export interface PlanGrant {
+  /** The new plan and its base slots; null keeps the current plan (a renewal). */
+  plan: { name: string; slotsBase: number } | null;
+  days: number;
+  saleId: string | null;
+  customerId: string | null;
+  trial: boolean;
+}
+
+const PLAN_HOLDER_COLUMNS = `id, plan, kirvano_last_sale_id AS "kirvanoLastSaleId"`;
 
 @Injectable()
 export class UsersRepository {
@@ -38,5 +57,62 @@ export class UsersRepository {
   /** Replaces a hash only if it is still the one we verified (a concurrent change wins). */
   async replacePasswordHash(id: number, oldHash: string, newHash: string): Promise<void> {
     await this.users.update({ id, hashedPassword: oldHash }, { hashedPassword: newHash });
+  }
+
+  /** The user with this e-mail (lower-cased), its row locked until the caller's transaction ends. */
+  async lockByEmail(manager: EntityManager, email: string): Promise<PlanHolder | null> {
+    const rows: PlanHolder[] = await manager.query(
+      `SELECT ${PLAN_HOLDER_COLUMNS} FROM users WHERE email = $1 FOR UPDATE`,
+      [email],
+    );
+    return rows[0] ?? null;
+  }
+
+  async lockById(manager: EntityManager, id: number): Promise<PlanHolder | null> {
+    const rows: PlanHolder[] = await manager.query(
+      `SELECT ${PLAN_HOLDER_COLUMNS} FROM users WHERE id = $1 FOR UPDATE`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * One statement: the expiry moves from the later of now and the current one (a NULL expiry
+   * counts as now), so a purchase never shortens a plan and two grants add up.
+   */
+  async grantPlan(manager: EntityManager, id: number, grant: PlanGrant): Promise<void> {
+    await manager.query(
+      `UPDATE users
+       SET plan = COALESCE($2, plan), slots_base = COALESCE($3, slots_base),
+           plan_expires_at = GREATEST(now(), plan_expires_at) + make_interval(days => $4),
+           status = 'active',
+           kirvano_last_sale_id = COALESCE($5, kirvano_last_sale_id),
+           kirvano_customer_id = COALESCE($6, kirvano_customer_id),
+           trial_used = trial_used OR $7, updated_at = now()
+       WHERE id = $1`,
+      [
+        id,
+        grant.plan?.name ?? null,
+        grant.plan?.slotsBase ?? null,
+        grant.days,
+        grant.saleId,
+        grant.customerId,
+        grant.trial,
+      ],
+    );
+  }
+
+  /** Back to `plan` (the free plan) with no expiry, still active. */
+  async endPlan(
+    manager: EntityManager,
+    id: number,
+    plan: { name: string; slotsBase: number },
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE users SET plan = $2, slots_base = $3, plan_expires_at = NULL, status = 'active',
+         updated_at = now()
+       WHERE id = $1`,
+      [id, plan.name, plan.slotsBase],
+    );
   }
 }

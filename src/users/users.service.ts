@@ -1,8 +1,15 @@
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain.error';
 import { UserEntity, UserRole, USER_ROLES } from './entities/user.entity';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './password-hasher';
-import { UsersRepository } from './users.repository';
+import { baseSlotsForPlan } from './plan-rules';
+import { PlanHolder, UsersRepository } from './users.repository';
+
+export type { PlanHolder } from './users.repository';
+
+/** The plan a user is left on when a paid plan ends. */
+export const FREE_PLAN = 'free';
 
 /** What other modules may know about a user: never the password hash. */
 export interface UserSummary {
@@ -104,6 +111,50 @@ export class UsersService {
       this.cached.set(id, user && Object.freeze(user));
     }
     return user;
+  }
+
+  // --- Plans (PRODUCT §11, §15): every call runs in the caller's transaction. ---
+
+  /** The user holding this e-mail (any case), row-locked until the transaction ends. */
+  lockPlanHolderByEmail(manager: EntityManager, email: string): Promise<PlanHolder | null> {
+    return this.users.lockByEmail(manager, email.trim().toLowerCase());
+  }
+
+  lockPlanHolder(manager: EntityManager, id: number): Promise<PlanHolder | null> {
+    return this.users.lockById(manager, id);
+  }
+
+  /**
+   * `plan` (null: keep the current one) for `days` more days from the later of now and the
+   * current expiry; status active; base slots from the plan rules.
+   */
+  async grantPlan(
+    manager: EntityManager,
+    id: number,
+    grant: {
+      plan: string | null;
+      days: number;
+      saleId?: string | null;
+      customerId?: string | null;
+      trial?: boolean;
+    },
+  ): Promise<void> {
+    await this.users.grantPlan(manager, id, {
+      plan:
+        grant.plan === null ? null : { name: grant.plan, slotsBase: baseSlotsForPlan(grant.plan) },
+      days: grant.days,
+      saleId: grant.saleId ?? null,
+      customerId: grant.customerId ?? null,
+      trial: grant.trial ?? false,
+    });
+  }
+
+  /** A paid plan ended: the free plan, no expiry, still active. */
+  async endPlan(manager: EntityManager, id: number): Promise<void> {
+    await this.users.endPlan(manager, id, {
+      name: FREE_PLAN,
+      slotsBase: baseSlotsForPlan(FREE_PLAN),
+    });
   }
 }
 
