@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { BillingModule } from './billing/billing.module';
 import { ClipsModule } from './clips/clips.module';
@@ -38,6 +39,7 @@ export class AppModule {
         MonitoringModule,
         PublicModule,
         BillingModule,
+        AdminModule,
         HealthModule,
         IngestionModule.forRoot(config),
       ],

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { DomainError } from '../common/errors/domain.error';
+import { DomainError, NotFoundError } from '../common/errors/domain.error';
 import { UserEntity, UserRole, USER_ROLES } from './entities/user.entity';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './password-hasher';
 import { baseSlotsForPlan } from './plan-rules';
-import { PlanHolder, UsersRepository } from './users.repository';
+import { AdminUserFields, PlanHolder, UsersRepository } from './users.repository';
 
 export type { PlanHolder } from './users.repository';
 
@@ -20,6 +20,8 @@ export interface UserSummary {
 
 const USERNAME_PATTERN = /^[A-Za-z0-9_.@-]{1,100}$/;
 export const MIN_PASSWORD_LENGTH = 8;
+/** bcrypt reads 72 bytes; a longer password would be silently truncated. */
+export const MAX_PASSWORD_BYTES = 72;
 /** Users remembered per process between two user changes; past this the memory is dropped. */
 const MAX_CACHED_USERS = 10_000;
 
@@ -155,6 +157,93 @@ export class UsersService {
       name: FREE_PLAN,
       slotsBase: baseSlotsForPlan(FREE_PLAN),
     });
+  }
+
+  // --- Administration (PRODUCT §11) ---
+
+  /**
+   * Sets a new password: hashed, and every session of the user revoked. Minimal stand-in with the
+   * signature the auth module's version (hash + revoke every session + bump token version) keeps.
+   */
+  async setPassword(userId: number, newPassword: string): Promise<void> {
+    assertPasswordLength(newPassword);
+    if (!(await this.users.setPasswordHash(userId, await hashPassword(newPassword)))) {
+      throw new NotFoundError('User', userId);
+    }
+  }
+
+  /** A new user (409 when the username or the e-mail is taken), in the caller's transaction. */
+  async createNew(
+    manager: EntityManager,
+    fields: { username: string; password: string; role: UserRole; email: string | null },
+  ): Promise<number> {
+    if (!USERNAME_PATTERN.test(fields.username)) {
+      throw new DomainError(
+        'invalid',
+        'invalid_username',
+        'Username must be 1-100 characters of letters, digits, and _ . @ -',
+      );
+    }
+    assertPasswordLength(fields.password);
+    const id = await this.users.insertNew(manager, {
+      username: fields.username,
+      hashedPassword: await hashPassword(fields.password),
+      role: fields.role,
+      email: fields.email?.trim().toLowerCase() ?? null,
+    });
+    if (id === null) {
+      throw new DomainError(
+        'conflict',
+        'username_taken',
+        'A user with this username already exists',
+      );
+    }
+    return id;
+  }
+
+  /**
+   * An admin's change (role, e-mail, plan, expiry, status) in one statement, in the caller's
+   * transaction; a plan brings its base slots (plan rules), an e-mail is lower-cased.
+   */
+  async updateByAdmin(
+    manager: EntityManager,
+    id: number,
+    patch: {
+      role?: UserRole;
+      email?: string | null;
+      plan?: string;
+      planExpiresAt?: Date | null;
+      status?: string;
+    },
+  ): Promise<void> {
+    const fields: AdminUserFields = {
+      role: patch.role,
+      email: patch.email === undefined ? undefined : (patch.email?.trim().toLowerCase() ?? null),
+      plan:
+        patch.plan === undefined
+          ? undefined
+          : { name: patch.plan, slotsBase: baseSlotsForPlan(patch.plan) },
+      planExpiresAt: patch.planExpiresAt,
+      status: patch.status,
+    };
+    if (!(await this.users.updateAdminFields(manager, id, fields))) {
+      throw new NotFoundError('User', id);
+    }
+  }
+
+  async findIdByUsername(username: string): Promise<number | null> {
+    return (await this.users.findByUsername(username))?.id ?? null;
+  }
+}
+
+function assertPasswordLength(password: string): void {
+  const bytes = Buffer.byteLength(password, 'utf8');
+  if (bytes < MIN_PASSWORD_LENGTH || bytes > MAX_PASSWORD_BYTES) {
+    throw new DomainError(
+      'invalid',
+      'invalid_password_length',
+      `Password must have ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_BYTES} bytes`,
+    );
   }
 }
 
