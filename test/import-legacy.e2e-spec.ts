@@ -24,7 +24,11 @@ interface CliRun {
 }
 
 /** `cli import-legacy …` as an operator runs it: its own process, configured by environment. */
-function runImport(targetUrl: string, args: string[]): Promise<CliRun> {
+function runImport(
+  targetUrl: string,
+  args: string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<CliRun> {
   const inherited = Object.entries(process.env).filter(
     ([name]) => !name.startsWith('CLIPADOR_') && name !== 'NODE_OPTIONS',
   );
@@ -34,6 +38,7 @@ function runImport(targetUrl: string, args: string[]): Promise<CliRun> {
     CLIPADOR_DATABASE_URL: targetUrl,
     CLIPADOR_ENCRYPTION_KEY: ENCRYPTION_KEY.toString('hex'),
     CLIPADOR_LOG_LEVEL: 'warn',
+    ...extraEnv,
   };
   const tsNode = require.resolve('ts-node/dist/bin.js');
   const child = spawn(
@@ -742,6 +747,24 @@ describe('cli import-legacy', () => {
         ]);
         expect(await snapshot()).toEqual(before);
       });
+
+      it('makes a user already imported an admin when a later run names them in --admins', async () => {
+        const promote = await runImport(target.url, [
+          '--from',
+          legacy.url,
+          '--admins',
+          'alice,bob',
+        ]);
+        expect(lines(promote.stdout)).toContain(
+          'users: read 4, inserted 0, updated 1, skipped 2, rejected 1',
+        );
+        const { rows } = await db.query(`SELECT username, role FROM users ORDER BY username`);
+        expect(rows).toEqual([
+          { username: 'alice', role: 'admin' },
+          { username: 'bob', role: 'admin' },
+          { username: 'carol', role: 'viewer' },
+        ]);
+      });
     });
   });
 
@@ -780,10 +803,12 @@ describe('cli import-legacy', () => {
           monitor_min_clips: 0,
         },
       ]);
-      await legacy.insert('clips', [
-        { id: 1, clip_id: 'm-1', streamer_id: 1, created_at: at(5), viewer_count: null },
-        { id: 2, clip_id: 'm-2', streamer_id: 1, created_at: at(4), viewer_count: 3 },
-      ]);
+      // A naive DateTime column, as SQLAlchemy's create_all makes one: the values are UTC.
+      await legacy.client.query(`ALTER TABLE clips ALTER COLUMN created_at TYPE timestamp`);
+      await legacy.client.query(
+        `INSERT INTO clips (id, clip_id, streamer_id, created_at, viewer_count)
+         VALUES (1, 'm-1', 1, '2024-05-01 11:55:00', NULL), (2, 'm-2', 1, '2024-05-01 11:56:00', 3)`,
+      );
       await legacy.insert('user_streamers', [{ id: 1, user_id: 7, streamer_id: 1 }]);
       target = await createTestDatabase();
       db = new Client({ connectionString: target.url });
@@ -792,7 +817,8 @@ describe('cli import-legacy', () => {
         runImport(target.url, ['--from', legacy.url, '--admins', 'dave,mallory']),
         runImport(target.url, []),
       ]);
-      run = await runImport(target.url, ['--from', legacy.url]);
+      // Far from UTC, so a naive time read as local time would be off by hours.
+      run = await runImport(target.url, ['--from', legacy.url], { TZ: 'America/Sao_Paulo' });
     });
 
     afterAll(async () => {
@@ -823,7 +849,7 @@ describe('cli import-legacy', () => {
         'clips: read 2, inserted 2, updated 0, skipped 0, rejected 0',
         'bursts: read 0 old rows, replaced by 1 bursts re-derived by the burst rule over the ' +
           'imported clips (created 1, already stored 0); 0 old rows folded',
-        'burst_clips: no such table in the old database, nothing to import',
+        'burst_clips: no such table in the old database, 2 imported clips in bursts',
         'purchases: no such table in the old database, nothing to import',
         'user_channel_configs: no such table in the old database, nothing to import',
         'user_streamers: read 1, inserted 1, updated 0, skipped 0, rejected 0',
@@ -851,10 +877,12 @@ describe('cli import-legacy', () => {
       expect(users.rows).toEqual([
         { username: 'dave', role: 'viewer', email: null, plan: 'free', status: 'active' },
       ]);
-      const clips = await db.query(`SELECT clip_id, viewer_count FROM clips ORDER BY clip_id`);
+      const clips = await db.query(
+        `SELECT clip_id, created_at, viewer_count FROM clips ORDER BY clip_id`,
+      );
       expect(clips.rows).toEqual([
-        { clip_id: 'm-1', viewer_count: 0 },
-        { clip_id: 'm-2', viewer_count: 3 },
+        { clip_id: 'm-1', created_at: new Date('2024-05-01T11:55:00Z'), viewer_count: 0 },
+        { clip_id: 'm-2', created_at: new Date('2024-05-01T11:56:00Z'), viewer_count: 3 },
       ]);
     });
   });

@@ -110,12 +110,10 @@ const PURCHASE_COLUMNS = [
 const CLIP_BATCH = 5_000;
 const DELIVERY_PAGE = 5_000;
 
-/** What the import knows about the rows it has taken, by old id. */
+/** What the import knows about the rows it has taken: their ids here by old id. */
 interface Imported {
   users: Map<number, number>;
   streamers: Map<number, number>;
-  /** Old clip row id → Twitch clip id, for deliveries that name their clip only by row. */
-  clipExternalIds: Map<number, string>;
 }
 
 /**
@@ -150,7 +148,6 @@ export class LegacyImportService {
         const imported: Imported = {
           users: await this.importUsers(scope, userRows, new Set(request.admins), report),
           streamers: new Map(),
-          clipExternalIds: new Map(),
         };
         await this.importStreamers(scope, source, imported, report);
         await this.countOldBursts(source, report);
@@ -370,7 +367,6 @@ export class LegacyImportService {
       }
       note(report, 'clips', row.id, mapped.notes);
       clips.push(mapped.value);
-      imported.clipExternalIds.set(row.id, mapped.value.clipId);
     }
     const ordered = clips.map((clip) => toUpsertRow(clip, streamer)).sort(byCreatedAtThenId);
     const created = new Set<number>();
@@ -513,9 +509,10 @@ export class LegacyImportService {
     const seen = new Set<string>();
     for await (const rows of source.pages('clip_deliveries', DELIVERY_COLUMNS, DELIVERY_PAGE)) {
       counts.read += rows.length;
+      const clipIds = await clipIdsOfRows(source, rows);
       const deliveries: Array<DeliveryImportRow & { userId: number; streamerId: number }> = [];
       for (const row of rows) {
-        const mapped = mapDelivery(row, (id) => imported.clipExternalIds.get(id));
+        const mapped = mapDelivery(row, (id) => clipIds.get(id));
         if (!mapped.ok) {
           reject(report, 'clip_deliveries', row.id, mapped.reasons);
           continue;
@@ -547,6 +544,29 @@ export class LegacyImportService {
       counts.skipped += deliveries.length - inserted;
     }
   }
+}
+
+/** Deliveries that name their clip only by its old row: that row's Twitch clip id, by row id. */
+async function clipIdsOfRows(
+  source: LegacySource,
+  rows: readonly LegacyRow[],
+): Promise<Map<number, string>> {
+  const ids = rows.flatMap((row) =>
+    text(row.clip_external_id) === null && integer(row.clip_id) !== null
+      ? [integer(row.clip_id)!]
+      : [],
+  );
+  if (ids.length === 0) return new Map();
+  const clips = await source.select('clips', ['clip_id'], {
+    where: 'id = ANY($1::int[])',
+    params: [ids],
+  });
+  return new Map(
+    clips.flatMap((clip) => {
+      const clipId = text(clip.clip_id);
+      return clipId === null ? [] : [[clip.id, clipId] as const];
+    }),
+  );
 }
 
 function notImported(table: 'users' | 'streamers', legacyId: number, source: LegacySource): string {

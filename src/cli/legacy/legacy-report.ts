@@ -84,12 +84,26 @@ export function summaryLines(report: LegacyImportReport): string[] {
   for (const table of LEGACY_TABLES) {
     const counts = report.tables[table];
     if (!counts.present) {
-      lines.push(`${table}: no such table in the old database, nothing to import`);
+      lines.push(
+        `${table}: no such table in the old database, ${missingTableSummary(table, report)}`,
+      );
       continue;
     }
     lines.push(`${table}: ${tableSummary(table, counts, report)}`);
   }
   return lines;
+}
+
+/** Bursts are re-derived from the clips whether or not the old tables are there. */
+function missingTableSummary(table: LegacyTable, report: LegacyImportReport): string {
+  if (table === 'bursts') {
+    return (
+      `${report.bursts.created + report.bursts.existing} bursts derived by the burst rule over ` +
+      `the imported clips (created ${report.bursts.created}, already stored ${report.bursts.existing})`
+    );
+  }
+  if (table === 'burst_clips') return `${report.clipsInBursts} imported clips in bursts`;
+  return 'nothing to import';
 }
 
 function tableSummary(table: LegacyTable, counts: TableCounts, report: LegacyImportReport): string {
