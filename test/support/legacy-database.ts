@@ -1,5 +1,6 @@
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { LEGACY_TABLES, LegacyTable } from '../../src/cli/legacy/legacy-source';
 import { databaseUrl, runPrefix, withAdminClient } from './databases';
 
 /**
@@ -13,19 +14,8 @@ import { databaseUrl, runPrefix, withAdminClient } from './databases';
  */
 export type LegacyShape = 'migrations' | 'create_all';
 
-export const LEGACY_TABLES = [
-  'users',
-  'streamers',
-  'clips',
-  'bursts',
-  'burst_clips',
-  'purchases',
-  'user_channel_configs',
-  'user_streamers',
-  'clip_deliveries',
-  'streamer_status',
-] as const;
-export type LegacyTable = (typeof LEGACY_TABLES)[number];
+export { LEGACY_TABLES };
+export type { LegacyTable };
 
 const STREAMER_CREDENTIAL_COLUMNS = `,
   api_mode varchar(32) DEFAULT 'clipador_only',
