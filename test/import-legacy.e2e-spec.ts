@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { SecretBox } from '../src/common/crypto/secret-box';
-import { createTestDatabase, dropTestDatabase } from './support/databases';
+import { createTestDatabase, databaseUrl, dropTestDatabase } from './support/databases';
 import {
   createLegacyDatabase,
   LegacyDatabase,
@@ -775,6 +775,9 @@ describe('cli import-legacy', () => {
     let run: CliRun;
     let badAdmins: CliRun;
     let missingFrom: CliRun;
+    let notLegacy: CliRun;
+    let ownDatabase: CliRun;
+    let rowsAfterRefusals: number;
 
     beforeAll(async () => {
       legacy = await createLegacyDatabase('migrations', {
@@ -813,10 +816,19 @@ describe('cli import-legacy', () => {
       target = await createTestDatabase();
       db = new Client({ connectionString: target.url });
       await db.connect();
-      [badAdmins, missingFrom] = await Promise.all([
+      [badAdmins, missingFrom, notLegacy, ownDatabase] = await Promise.all([
         runImport(target.url, ['--from', legacy.url, '--admins', 'dave,mallory']),
         runImport(target.url, []),
+        // The maintenance database has none of the ten tables; the target is this service's.
+        runImport(target.url, ['--from', databaseUrl('postgres')]),
+        runImport(target.url, ['--from', target.url]),
       ]);
+      rowsAfterRefusals = (
+        await db.query<{ n: number }>(
+          `SELECT ((SELECT count(*) FROM users) + (SELECT count(*) FROM streamers)
+                 + (SELECT count(*) FROM clips) + (SELECT count(*) FROM user_streamers))::int AS n`,
+        )
+      ).rows[0].n;
       // Far from UTC, so a naive time read as local time would be off by hours.
       run = await runImport(target.url, ['--from', legacy.url], { TZ: 'America/Sao_Paulo' });
     });
@@ -827,15 +839,27 @@ describe('cli import-legacy', () => {
       await legacy?.drop();
     });
 
-    it('refuses --admins naming a user the old database does not have, before writing', () => {
+    it('refuses a wrong --from, or --admins naming a user the old database lacks, before writing', () => {
       expect(badAdmins.code).toBe(1);
       expect(lines(badAdmins.stderr)).toEqual([
         'Error: --admins names a user the old database does not have: mallory (nothing was imported)',
+      ]);
+      expect(notLegacy.code).toBe(1);
+      expect(lines(notLegacy.stderr)).toEqual([
+        "Error: the database at --from has none of the old service's tables (users, streamers, " +
+          'clips, bursts, burst_clips, purchases, user_channel_configs, user_streamers, ' +
+          'clip_deliveries, streamer_status): nothing was imported',
+      ]);
+      expect(ownDatabase.code).toBe(1);
+      expect(lines(ownDatabase.stderr)).toEqual([
+        "Error: the database at --from is one of this service's, not the old service's: " +
+          'nothing was imported',
       ]);
       expect(missingFrom.code).toBe(1);
       expect(lines(missingFrom.stderr)).toEqual([
         'Error: import-legacy needs --from <postgresql url>',
       ]);
+      expect(rowsAfterRefusals).toBe(0);
     });
 
     it('imports what is there with the defaults, says which tables are missing, exits 0', async () => {

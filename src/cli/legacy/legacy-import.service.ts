@@ -139,6 +139,7 @@ export class LegacyImportService {
   async import(request: LegacyImportRequest): Promise<LegacyImportReport> {
     const source = await LegacySource.open(request.from);
     try {
+      checkIsLegacy(source);
       const report = emptyReport(request.dryRun);
       for (const table of LEGACY_TABLES) report.tables[table].present = source.has(table);
       const userRows = await source.select('users', USER_COLUMNS);
@@ -567,6 +568,24 @@ async function clipIdsOfRows(
       return clipId === null ? [] : [[clip.id, clipId] as const];
     }),
   );
+}
+
+/** A wrong --from (an empty database, or this service's own) is refused before anything is read. */
+function checkIsLegacy(source: LegacySource): void {
+  if (LEGACY_TABLES.every((table) => !source.has(table))) {
+    throw new LegacyImportRefusedError(
+      `the database at --from has none of the old service's tables (${LEGACY_TABLES.join(', ')}): ` +
+        'nothing was imported',
+    );
+  }
+  if (
+    source.hasColumn('bursts', 'anchor_clip_id') ||
+    source.hasColumn('streamers', 'last_sync_status')
+  ) {
+    throw new LegacyImportRefusedError(
+      "the database at --from is one of this service's, not the old service's: nothing was imported",
+    );
+  }
 }
 
 function notImported(table: 'users' | 'streamers', legacyId: number, source: LegacySource): string {
