@@ -138,7 +138,7 @@ async function fillCreateAllShape(legacy: LegacyDatabase): Promise<void> {
     },
     { id: 13, twitch_user_id: 'bad id!', display_name: 'Broken' },
   ]);
-  const clip = (id: number, clipId: string, streamerId: number, minutes: number | null) => ({
+  const clip = (id: number, clipId: string, streamerId: number | null, minutes: number | null) => ({
     id,
     clip_id: clipId,
     streamer_id: streamerId,
@@ -159,6 +159,7 @@ async function fillCreateAllShape(legacy: LegacyDatabase): Promise<void> {
     clip(104, 'c-e', 11, 3),
     clip(105, 'c-bad', 13, 3),
     clip(106, 'c-notime', 10, null),
+    clip(107, 'c-nobody', null, 2),
   ]);
   // The old sync stored the growing burst again at each growth, and once more from c-b.
   await legacy.insert('bursts', [
@@ -304,7 +305,7 @@ const NOTES = [
 const FIRST_SUMMARY = [
   'users: read 4, inserted 3, updated 0, skipped 0, rejected 1',
   'streamers: read 4, inserted 3, updated 0, skipped 0, rejected 1',
-  'clips: read 7, inserted 5, updated 0, skipped 0, rejected 2',
+  'clips: read 8, inserted 5, updated 0, skipped 0, rejected 3',
   'bursts: read 3 old rows, replaced by 2 bursts re-derived by the burst rule over the imported ' +
     'clips (created 2, already stored 0); 2 old rows folded',
   "burst_clips: read 7 old rows, replaced by the re-derived bursts' 4 clips (one burst per clip)",
@@ -320,6 +321,7 @@ const REJECTIONS = [
   'streamers id 13: twitch_user_id must be 1-64 letters, digits or underscores',
   'clips id 105: its streamer (streamers id 13) was not imported',
   'clips id 106: no created_at (the burst rule orders clips by it)',
+  'clips id 107: no streamer_id',
   'purchases id 2: no sale_id',
   'user_channel_configs id 3: users id 4 was not imported',
   'user_streamers id 4: streamers id 13 was not imported',
@@ -384,7 +386,7 @@ describe('cli import-legacy', () => {
       ]);
       expect(lines(dryRun.stderr)).toEqual([
         ...REJECTIONS,
-        'Error: 9 row(s) rejected; the other rows were checked (dry run)',
+        'Error: 10 row(s) rejected; the other rows were checked (dry run)',
       ]);
       for (const rows of Object.values(snapshotAfterDryRun)) expect(rows).toEqual([]);
     });
@@ -394,7 +396,7 @@ describe('cli import-legacy', () => {
       expect(lines(first.stdout)).toEqual([...NOTES, ...FIRST_SUMMARY]);
       expect(lines(first.stderr)).toEqual([
         ...REJECTIONS,
-        'Error: 9 row(s) rejected; the other rows were imported',
+        'Error: 10 row(s) rejected; the other rows were imported',
       ]);
     });
 
@@ -731,7 +733,7 @@ describe('cli import-legacy', () => {
           ...NOTES,
           'users: read 4, inserted 0, updated 0, skipped 3, rejected 1',
           'streamers: read 4, inserted 0, updated 0, skipped 3, rejected 1',
-          'clips: read 7, inserted 0, updated 0, skipped 5, rejected 2',
+          'clips: read 8, inserted 0, updated 0, skipped 5, rejected 3',
           'bursts: read 3 old rows, replaced by 2 bursts re-derived by the burst rule over the ' +
             'imported clips (created 0, already stored 2); 2 old rows folded',
           FIRST_SUMMARY[4],
@@ -743,7 +745,7 @@ describe('cli import-legacy', () => {
         ]);
         expect(lines(rerun.stderr)).toEqual([
           ...REJECTIONS,
-          'Error: 9 row(s) rejected; the other rows were imported',
+          'Error: 10 row(s) rejected; the other rows were imported',
         ]);
         expect(await snapshot()).toEqual(before);
       });

@@ -25,6 +25,7 @@ import {
   UserImportRow,
 } from './legacy-rules';
 import { LEGACY_TABLES, LegacyRow, LegacySource } from './legacy-source';
+import { RunReader } from './run-reader';
 
 export interface LegacyImportRequest {
   /** The old service's database (`postgresql://…`, or its `postgresql+asyncpg://…` form). */
@@ -270,6 +271,11 @@ export class LegacyImportService {
 
   // ---------------------------------------------------------------------------- streamers, clips
 
+  /**
+   * Streamers in id order, each with its clips. The clips are read once, ordered by streamer,
+   * through a cursor, and taken run by run as the streamers go by; a run whose streamer is not
+   * taken (rejected, unknown, none, or no streamers table at all) is rejected with that reason.
+   */
   private async importStreamers(
     scope: EntityManager,
     source: LegacySource,
@@ -279,26 +285,33 @@ export class LegacyImportService {
     const rows = await source.select('streamers', STREAMER_COLUMNS);
     report.tables.streamers.read = rows.length;
     const oldBursts = await source.countBy('bursts', 'streamer_id');
+    const clipRuns = new RunReader(
+      source.cursor('clips', CLIP_COLUMNS, 'streamer_id NULLS LAST, id', CLIP_BATCH),
+      (row) => integer(row.streamer_id),
+    );
+    const rejectClips = (clips: readonly LegacyRow[], streamerId: number | null) => {
+      report.tables.clips.read += clips.length;
+      const reason =
+        streamerId === null
+          ? 'no streamer_id'
+          : source.has('streamers')
+            ? `its streamer (streamers id ${streamerId}) was not imported`
+            : 'the old database has no streamers table';
+      for (const clip of clips) reject(report, 'clips', clip.id, [reason]);
+    };
+
     for (const row of rows) {
+      for (const run of await clipRuns.skipTo(row.id)) rejectClips(run.rows, run.key);
+      const clipRows = await clipRuns.take(row.id);
       const mapped = mapStreamer(row, (column) => source.hasColumn('streamers', column));
       if (!mapped.ok) {
         reject(report, 'streamers', row.id, mapped.reasons);
+        rejectClips(clipRows, row.id);
         continue;
       }
-      const clipRows = await source.select('clips', CLIP_COLUMNS, {
-        where: 'streamer_id = $1',
-        params: [row.id],
-      });
       try {
         const targetId = await scope.transaction((manager) =>
-          this.importStreamer(
-            manager,
-            mapped.value,
-            clipRows,
-            imported,
-            report,
-            oldBursts.get(row.id) ?? 0,
-          ),
+          this.importStreamer(manager, mapped.value, clipRows, report, oldBursts.get(row.id) ?? 0),
         );
         note(report, 'streamers', row.id, mapped.notes);
         imported.streamers.set(row.id, targetId);
@@ -310,23 +323,10 @@ export class LegacyImportService {
           row.id,
           error.problems.map((problem) => problem.message),
         );
+        rejectClips(clipRows, row.id);
       }
     }
-    // Clips whose streamer was not taken (rejected, missing, or no streamers table at all).
-    const orphans = await source.select('clips', ['streamer_id'], {
-      where: 'streamer_id IS NULL OR NOT (streamer_id = ANY($1::int[]))',
-      params: [[...imported.streamers.keys()]],
-    });
-    report.tables.clips.read += orphans.length;
-    for (const orphan of orphans) {
-      const reason =
-        orphan.streamer_id === null
-          ? 'no streamer_id'
-          : source.has('streamers')
-            ? `its streamer (streamers id ${integer(orphan.streamer_id)}) was not imported`
-            : 'the old database has no streamers table';
-      reject(report, 'clips', orphan.id, [reason]);
-    }
+    for (const run of await clipRuns.rest()) rejectClips(run.rows, run.key);
   }
 
   /**
@@ -338,7 +338,6 @@ export class LegacyImportService {
     manager: EntityManager,
     mapping: StreamerMapping,
     clipRows: readonly LegacyRow[],
-    imported: Imported,
     report: LegacyImportReport,
     oldBursts: number,
   ): Promise<number> {

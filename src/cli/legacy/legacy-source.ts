@@ -30,6 +30,8 @@ export type LegacyRow = Record<string, unknown> & { id: number };
  * UTC, not in the importing machine's time zone.
  */
 export class LegacySource {
+  private cursors = 0;
+
   private constructor(
     private readonly client: Client,
     /** Table → column → data_type, for the tables of LEGACY_TABLES that exist. */
@@ -91,8 +93,49 @@ export class LegacySource {
     columns: readonly string[],
     options: { where?: string; params?: unknown[]; orderBy?: string; limit?: number } = {},
   ): Promise<LegacyRow[]> {
-    const tableColumns = this.columns.get(table);
-    if (!tableColumns) return [];
+    if (!this.has(table)) return [];
+    const { rows } = await this.client.query<LegacyRow>(
+      this.selectSql(table, columns, options),
+      options.params ?? [],
+    );
+    return rows;
+  }
+
+  /**
+   * Rows of a table in `orderBy` order, a page at a time, through a server-side cursor: one
+   * sorted scan of the table (the old clips table may have no index on streamer_id), and never
+   * the whole table in memory.
+   */
+  async *cursor(
+    table: LegacyTable,
+    columns: readonly string[],
+    orderBy: string,
+    pageSize: number,
+  ): AsyncGenerator<LegacyRow[]> {
+    if (!this.has(table)) return;
+    const name = `legacy_cursor_${++this.cursors}`;
+    await this.client.query(
+      `DECLARE ${name} NO SCROLL CURSOR FOR ${this.selectSql(table, columns, { orderBy })}`,
+    );
+    try {
+      for (;;) {
+        const { rows } = await this.client.query<LegacyRow>(
+          `FETCH FORWARD ${pageSize} FROM ${name}`,
+        );
+        if (rows.length === 0) return;
+        yield rows;
+      }
+    } finally {
+      await this.client.query(`CLOSE ${name}`);
+    }
+  }
+
+  private selectSql(
+    table: LegacyTable,
+    columns: readonly string[],
+    options: { where?: string; orderBy?: string; limit?: number },
+  ): string {
+    const tableColumns = this.columns.get(table)!;
     const list = ['id', ...columns.filter((column) => column !== 'id')].map((column) => {
       const type = tableColumns.get(column);
       if (type === undefined) return `NULL AS "${column}"`;
@@ -101,13 +144,12 @@ export class LegacySource {
       }
       return `"${column}"`;
     });
-    const sql =
+    return (
       `SELECT ${list.join(', ')} FROM "${table}"` +
       (options.where ? ` WHERE ${options.where}` : '') +
       ` ORDER BY ${options.orderBy ?? 'id'}` +
-      (options.limit ? ` LIMIT ${options.limit}` : '');
-    const { rows } = await this.client.query<LegacyRow>(sql, options.params ?? []);
-    return rows;
+      (options.limit ? ` LIMIT ${options.limit}` : '')
+    );
   }
 
   /** Rows of a table page by page (keyset on id), so a large table is never held whole. */
