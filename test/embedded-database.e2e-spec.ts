@@ -101,9 +101,9 @@ describe('embedded PostgreSQL (PGlite)', () => {
       );
       const tables = async (): Promise<string[]> =>
         (
-          (await dataSource.query(
+          await dataSource.query<{ table_name: string }[]>(
             `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'typeorm_migrations' ORDER BY 1`,
-          )) as { table_name: string }[]
+          )
         ).map((row) => row.table_name);
       const migrated = await tables();
       expect(migrated).toEqual(expect.arrayContaining(['clip_deliveries', 'user_streamers']));
