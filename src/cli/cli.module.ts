@@ -9,8 +9,11 @@ import { RedisModule } from '../redis/redis.module';
 import { StreamsModule } from '../streams/streams.module';
 import { UsersModule } from '../users/users.module';
 import { CreateAdminCommand, CreateUserCommand } from './commands/create-user.command';
+import { ImportLegacyCommand } from './commands/import-legacy.command';
 import { MigrateCommand } from './commands/migrate.command';
 import { SeedCommand } from './commands/seed.command';
+import { LegacyImportRepository } from './legacy/legacy-import.repository';
+import { LegacyImportService } from './legacy/legacy-import.service';
 import { SeedService } from './seed/seed.service';
 
 /** The command line: the data layer and the services its commands use; no HTTP, no jobs. */
@@ -30,7 +33,16 @@ export class CliModule {
         StreamsModule,
         ClipsModule,
       ],
-      providers: [CreateAdminCommand, CreateUserCommand, MigrateCommand, SeedCommand, SeedService],
+      providers: [
+        CreateAdminCommand,
+        CreateUserCommand,
+        MigrateCommand,
+        SeedCommand,
+        SeedService,
+        ImportLegacyCommand,
+        LegacyImportService,
+        LegacyImportRepository,
+      ],
     };
   }
 }

@@ -315,14 +315,20 @@ export class StreamsRepository {
     );
   }
 
-  /** A sync that did not happen (skipped) or did not complete (failed), with its reason. */
+  /**
+   * A sync that did not happen (skipped) or did not complete (failed), with its reason. A row
+   * that already says so is not rewritten.
+   */
   async recordSyncProblem(
     streamerId: number,
     status: 'skipped' | 'failed',
     reason: string,
+    manager: EntityManager = this.streamers.manager,
   ): Promise<void> {
-    await this.streamers.query(
-      `UPDATE streamers SET last_sync_status = $2, last_sync_error = $3 WHERE id = $1`,
+    await manager.query(
+      `UPDATE streamers SET last_sync_status = $2, last_sync_error = $3
+       WHERE id = $1
+         AND (last_sync_status IS DISTINCT FROM $2 OR last_sync_error IS DISTINCT FROM $3)`,
       [streamerId, status, reason.slice(0, 2000)],
     );
   }

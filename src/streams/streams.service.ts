@@ -212,13 +212,17 @@ export class StreamsService {
     return this.streamers.recordSynced(manager, streamerId, syncedUntil);
   }
 
-  /** Makes a skipped or failed sync visible on the streamer, with its reason. */
+  /**
+   * Makes a skipped or failed sync visible on the streamer, with its reason; inside the caller's
+   * transaction when a manager is given (an import that stores a streamer inactive with its reason).
+   */
   recordSyncProblem(
     streamerId: number,
     status: 'skipped' | 'failed',
     reason: string,
+    manager?: EntityManager,
   ): Promise<void> {
-    return this.streamers.recordSyncProblem(streamerId, status, reason);
+    return this.streamers.recordSyncProblem(streamerId, status, reason, manager);
   }
 
   /**
