@@ -208,6 +208,9 @@ export class TwitchSimulator {
   private readonly issued: { clientId: string; token: string }[] = [];
   private faults: Fault[] = [];
   private clipSeq = 0;
+  /** Helix requests received and not answered yet, by path; and the most seen at once. */
+  private readonly inFlight = new Map<FaultPath, number>();
+  private readonly peakInFlight = new Map<FaultPath, number>();
   private rateLimit: RateLimitOptions | null;
   private readonly latencyMs: number;
   private readonly tokenTtlSeconds: number;
@@ -407,6 +410,15 @@ export class TwitchSimulator {
   resetStats(): void {
     this.clientStats.clear();
     this.requestLog.length = 0;
+    this.peakInFlight.clear();
+  }
+
+  /**
+   * The most Helix requests of `path` that were in the simulator at once (received, not yet
+   * answered) since the last reset: with `latencyMs`, how many a client really had in flight.
+   */
+  peakConcurrency(path: FaultPath): number {
+    return this.peakInFlight.get(path) ?? 0;
   }
 
   /** Requests in arrival order, optionally of one path. */
@@ -448,6 +460,8 @@ export class TwitchSimulator {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://simulator');
+    const path = helixPath(url.pathname);
+    if (path) this.countInFlight(path, response);
     if (this.latencyMs > 0) await sleep(this.latencyMs);
 
     if (url.pathname === '/oauth2/token') {
@@ -718,6 +732,13 @@ export class TwitchSimulator {
     return true;
   }
 
+  private countInFlight(path: FaultPath, response: ServerResponse): void {
+    const now = (this.inFlight.get(path) ?? 0) + 1;
+    this.inFlight.set(path, now);
+    this.peakInFlight.set(path, Math.max(this.peakInFlight.get(path) ?? 0, now));
+    response.once('close', () => this.inFlight.set(path, (this.inFlight.get(path) ?? 1) - 1));
+  }
+
   private bucketFor(clientId: string, now: number): TokenBucket | undefined {
     if (!this.rateLimit) return undefined;
     let bucket = this.buckets.get(clientId);
@@ -777,6 +798,10 @@ export class TwitchSimulator {
     for (const response of this.hung) response.destroy();
     this.hung.clear();
   }
+}
+
+function helixPath(pathname: string): FaultPath | undefined {
+  return /^\/helix\/(clips|users)\/?$/.exec(pathname)?.[1] as FaultPath | undefined;
 }
 
 function headerValue(request: IncomingMessage, name: string): string | undefined {
