@@ -17,11 +17,13 @@ export const JOB_SYNC_STREAMER = 'clipador.ingestion.sync-streamer';
 
 export type SyncTrigger = 'schedule' | 'api';
 
-/** Fans out one streamer job per active streamer. */
+/** Plans a cycle: live status, then one streamer job per streamer the budget allows. */
 export interface SyncAllJob {
   cycleId: string;
   trigger: SyncTrigger;
   requestedAt: string;
+  /** Start even though another cycle is running (`POST /ingestion/sync {"force":true}`). */
+  force?: boolean;
 }
 
 /** One streamer's sync: its own retryable unit. */

@@ -16,6 +16,7 @@ import { IngestionProcessor } from './ingestion.processor';
 import { IngestionScheduler } from './ingestion.scheduler';
 import { IngestionService } from './ingestion.service';
 import { IngestionJobHandler, JobQueue } from './job-queue';
+import { SyncCyclePlanner } from './sync-cycle.planner';
 import { SyncInterruption } from './sync-interruption';
 import { WorkerHeartbeat } from './worker-heartbeat';
 
@@ -32,6 +33,7 @@ export class IngestionModule {
     const imports: DynamicModule['imports'] = [StreamsModule, ClipsModule, TwitchModule];
     const providers: Provider[] = [
       IngestionService,
+      SyncCyclePlanner,
       IngestionStatusService,
       SyncInterruption,
       { provide: IngestionJobHandler, useExisting: IngestionService },

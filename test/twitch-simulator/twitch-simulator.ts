@@ -108,6 +108,8 @@ export interface RequestRecord {
   clientId: string;
   /** 0 for a request left hanging. */
   status: number;
+  /** Get Clips: the broadcaster asked for. */
+  broadcasterId?: string;
 }
 
 interface StoredClip {
@@ -212,7 +214,9 @@ export class TwitchSimulator {
   private readonly inFlight = new Map<FaultPath, number>();
   private readonly peakInFlight = new Map<FaultPath, number>();
   private rateLimit: RateLimitOptions | null;
-  private readonly latencyMs: number;
+  private latencyMs: number;
+  /** Broadcasters whose Get Clips requests all fail with a status (until cleared). */
+  private readonly failingBroadcasters = new Map<string, number>();
   private readonly tokenTtlSeconds: number;
   private readonly cursorOnFullPage: boolean;
 
@@ -387,6 +391,18 @@ export class TwitchSimulator {
 
   clearFaults(): void {
     this.faults = [];
+    this.failingBroadcasters.clear();
+  }
+
+  /** Every Get Clips request for this broadcaster gets `status` until called with undefined. */
+  failBroadcaster(broadcasterId: string, status: number | undefined): void {
+    if (status === undefined) this.failingBroadcasters.delete(broadcasterId);
+    else this.failingBroadcasters.set(broadcasterId, status);
+  }
+
+  /** Changes the delay added before every answer. */
+  setLatency(latencyMs: number): void {
+    this.latencyMs = latencyMs;
   }
 
   /** Changes the per-client limit; every bucket starts full again. */
@@ -445,6 +461,7 @@ export class TwitchSimulator {
     this.requestLog.length = 0;
     this.issued.length = 0;
     this.faults = [];
+    this.failingBroadcasters.clear();
     this.releaseHung();
   }
 
@@ -533,9 +550,23 @@ export class TwitchSimulator {
     const clientId = headerValue(request, 'client-id');
     const stats = this.statsFor(clientId ?? 'unknown');
     stats.helixRequests += 1;
-    response.once('finish', () => this.record(resource, clientId ?? '', response.statusCode));
+    const broadcasterId =
+      resource === 'clips' ? (url.searchParams.get('broadcaster_id') ?? undefined) : undefined;
+    response.once('finish', () =>
+      this.record(resource, clientId ?? '', response.statusCode, broadcasterId),
+    );
 
     if (this.applyFault(response, resource, clientId ?? '', stats)) return;
+    const failing = broadcasterId ? this.failingBroadcasters.get(broadcasterId) : undefined;
+    if (failing !== undefined) {
+      stats.faultsInjected += 1;
+      this.sendJson(response, failing, {
+        error: STATUS_CODES[failing] ?? 'Error',
+        status: failing,
+        message: '',
+      });
+      return;
+    }
 
     const problem = this.authProblem(clientId, headerValue(request, 'authorization'));
     if (problem) {
@@ -774,8 +805,8 @@ export class TwitchSimulator {
     return stats;
   }
 
-  private record(path: FaultPath, clientId: string, status: number): void {
-    this.requestLog.push({ at: Date.now(), path, clientId, status });
+  private record(path: FaultPath, clientId: string, status: number, broadcasterId?: string): void {
+    this.requestLog.push({ at: Date.now(), path, clientId, status, broadcasterId });
     if (this.requestLog.length > 10_000) this.requestLog.shift();
   }
 
