@@ -5,10 +5,13 @@ import { join } from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { configureHttpApp, createFastifyAdapter } from '../src/app.factory';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/configuration';
+import { buildDataSourceOptions } from '../src/database/data-source-options';
 import { EmbeddedDatabaseLockedError, EmbeddedPostgres } from '../src/database/embedded-postgres';
+import { MIGRATIONS } from '../src/database/migrations';
 import { UsersService } from '../src/users/users.service';
 
 /**
@@ -85,5 +88,34 @@ describe('embedded PostgreSQL (PGlite)', () => {
     const database = await EmbeddedPostgres.open(dataDir);
     await expect(EmbeddedPostgres.open(dataDir)).rejects.toThrow(EmbeddedDatabaseLockedError);
     await database.close();
+  });
+
+  it('runs every migration down and up again', async () => {
+    const config = loadConfig({ CLIPADOR_APP_ENV: 'test', CLIPADOR_LOG_LEVEL: 'silent' });
+    const database = await EmbeddedPostgres.open(join(dataRoot, 'migrations'));
+    const dataSource = new DataSource(buildDataSourceOptions(config.database, database.pgConfig()));
+    try {
+      await dataSource.initialize();
+      expect(await dataSource.runMigrations({ transaction: 'each' })).toHaveLength(
+        MIGRATIONS.length,
+      );
+      const tables = async (): Promise<string[]> =>
+        (
+          await dataSource.query<{ table_name: string }[]>(
+            `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'typeorm_migrations' ORDER BY 1`,
+          )
+        ).map((row) => row.table_name);
+      const migrated = await tables();
+      expect(migrated).toEqual(expect.arrayContaining(['clip_deliveries', 'user_streamers']));
+      for (let i = 0; i < MIGRATIONS.length; i++) await dataSource.undoLastMigration();
+      expect(await tables()).toEqual([]);
+      expect(await dataSource.runMigrations({ transaction: 'each' })).toHaveLength(
+        MIGRATIONS.length,
+      );
+      expect(await tables()).toEqual(migrated);
+    } finally {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await database.close();
+    }
   });
 });

@@ -1,7 +1,12 @@
 import { RefreshTokenEntity } from '../auth/entities/refresh-token.entity';
+import { BillingEventEntity } from '../billing/entities/billing-event.entity';
+import { PurchaseEntity } from '../billing/entities/purchase.entity';
+import { UserChannelConfigEntity } from '../channels/entities/user-channel-config.entity';
+import { UserStreamerEntity } from '../channels/entities/user-streamer.entity';
 import { BurstClipEntity } from '../clips/entities/burst-clip.entity';
 import { BurstEntity } from '../clips/entities/burst.entity';
 import { ClipEntity } from '../clips/entities/clip.entity';
+import { ClipDeliveryEntity } from '../deliveries/entities/clip-delivery.entity';
 import { StreamerEntity } from '../streams/entities/streamer.entity';
 import { UserEntity } from '../users/entities/user.entity';
 
@@ -13,4 +18,9 @@ export const ENTITIES = [
   ClipEntity,
   BurstEntity,
   BurstClipEntity,
+  UserChannelConfigEntity,
+  UserStreamerEntity,
+  ClipDeliveryEntity,
+  PurchaseEntity,
+  BillingEventEntity,
 ];

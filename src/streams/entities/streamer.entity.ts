@@ -52,6 +52,13 @@ export class StreamerEntity {
   @Column({ name: 'client_twitch_client_secret', type: 'text', nullable: true })
   clientTwitchClientSecret: string | null;
 
+  /**
+   * Polled even with no active subscriber (PRODUCT §16): true when created by an admin, the
+   * seed, the import or plain SQL; false when a viewer's attach created it.
+   */
+  @Column({ type: 'boolean', default: true })
+  managed: boolean;
+
   @Column({ name: 'last_clip_synced_at', type: 'timestamptz', nullable: true })
   lastClipSyncedAt: Date | null;
 
