@@ -5,6 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { BillingModule } from './billing/billing.module';
+import { ChannelsModule } from './channels/channels.module';
 import { ClipsModule } from './clips/clips.module';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
 import { buildLoggerOptions } from './common/logging';
@@ -35,6 +36,7 @@ export class AppModule {
         UsersModule,
         AuthModule,
         StreamsModule,
+        ChannelsModule,
         ClipsModule,
         MonitoringModule,
         PublicModule,

@@ -10,9 +10,12 @@ import { RedisModule } from '../redis/redis.module';
 import { StreamsModule } from '../streams/streams.module';
 import { UsersModule } from '../users/users.module';
 import { CreateAdminCommand, CreateUserCommand } from './commands/create-user.command';
+import { ImportLegacyCommand } from './commands/import-legacy.command';
 import { MigrateCommand } from './commands/migrate.command';
 import { SeedCommand } from './commands/seed.command';
 import { SetPlanCommand } from './commands/set-plan.command';
+import { LegacyImportRepository } from './legacy/legacy-import.repository';
+import { LegacyImportService } from './legacy/legacy-import.service';
 import { SeedService } from './seed/seed.service';
 
 /** The command line: the data layer and the services its commands use; no HTTP, no jobs. */
@@ -40,6 +43,9 @@ export class CliModule {
         SeedCommand,
         SeedService,
         SetPlanCommand,
+        ImportLegacyCommand,
+        LegacyImportService,
+        LegacyImportRepository,
       ],
     };
   }

@@ -76,7 +76,7 @@ export class UsersService {
     const user = await this.users.findByUsername(username);
     if (!user) return verifyAgainstDummy(password).then(() => null);
     if (!(await verifyPassword(password, user.hashedPassword))) return null;
-    if (needsRehash(user.hashedPassword)) {
+    if (needsRehash(user.hashedPassword, password)) {
       await this.users.replacePasswordHash(
         user.id,
         user.hashedPassword,
