@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -23,9 +25,12 @@ interface CliRun {
   stderr: string;
 }
 
-/** `cli import-legacy …` as an operator runs it: its own process, configured by environment. */
+/**
+ * `cli import-legacy …` as an operator runs it: its own process, configured by environment, into
+ * the PostgreSQL database `targetUrl`, or into the embedded PGlite when it is null.
+ */
 function runImport(
-  targetUrl: string,
+  targetUrl: string | null,
   args: string[],
   extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<CliRun> {
@@ -35,7 +40,7 @@ function runImport(
   const env: NodeJS.ProcessEnv = {
     ...Object.fromEntries(inherited),
     CLIPADOR_APP_ENV: 'test',
-    CLIPADOR_DATABASE_URL: targetUrl,
+    ...(targetUrl === null ? {} : { CLIPADOR_DATABASE_URL: targetUrl }),
     CLIPADOR_ENCRYPTION_KEY: ENCRYPTION_KEY.toString('hex'),
     CLIPADOR_LOG_LEVEL: 'warn',
     ...extraEnv,
@@ -780,6 +785,8 @@ describe('cli import-legacy', () => {
     let notLegacy: CliRun;
     let ownDatabase: CliRun;
     let rowsAfterRefusals: number;
+    let embedded: CliRun[];
+    let embeddedDir: string;
 
     beforeAll(async () => {
       legacy = await createLegacyDatabase('migrations', {
@@ -833,12 +840,35 @@ describe('cli import-legacy', () => {
       ).rows[0].n;
       // Far from UTC, so a naive time read as local time would be off by hours.
       run = await runImport(target.url, ['--from', legacy.url], { TZ: 'America/Sao_Paulo' });
+      // The same into the embedded PGlite (one connection: the dry run's savepoints, the cursor).
+      embeddedDir = mkdtempSync(join(tmpdir(), 'clipador-legacy-pglite-'));
+      const intoEmbedded = (extra: string[]) =>
+        runImport(null, ['--from', legacy.url, ...extra], {
+          CLIPADOR_EMBEDDED_DATA_DIR: join(embeddedDir, 'pglite'),
+        });
+      embedded = [];
+      for (const extra of [['--dry-run'], [], []]) embedded.push(await intoEmbedded(extra));
     });
 
     afterAll(async () => {
       await db?.end();
       if (target) await dropTestDatabase(target.name);
       await legacy?.drop();
+      if (embeddedDir) rmSync(embeddedDir, { recursive: true, force: true });
+    });
+
+    it('imports into the embedded PGlite too: a dry run writes nothing, a second run nothing more', () => {
+      const [dry, real, again] = embedded;
+      const usersLine = (runResult: CliRun) =>
+        lines(runResult.stdout).find((line) => line.startsWith('users:'));
+      const clipsLine = (runResult: CliRun) =>
+        lines(runResult.stdout).find((line) => line.startsWith('clips:'));
+      for (const result of embedded) expect([result.code, result.stderr]).toEqual([0, '']);
+      expect(lines(dry.stdout)[0]).toBe('dry run: rolled back, nothing was written');
+      expect(lines(dry.stdout).slice(1)).toEqual(lines(run.stdout));
+      expect(lines(real.stdout)).toEqual(lines(run.stdout));
+      expect(usersLine(again)).toBe('users: read 1, inserted 0, updated 0, skipped 1, rejected 0');
+      expect(clipsLine(again)).toBe('clips: read 2, inserted 0, updated 0, skipped 2, rejected 0');
     });
 
     it('refuses a wrong --from, or --admins naming a user the old database lacks, before writing', () => {
