@@ -728,11 +728,19 @@ describe('cli import-legacy', () => {
       let rerun: CliRun;
 
       beforeAll(async () => {
+        // Since the first run the service has lived: an admin fixed the streamer imported
+        // inactive, and a sync refreshed a view count. The old database still says otherwise.
+        await db.query(
+          `UPDATE streamers SET is_active = true, api_mode = 'clipador_trial',
+                  last_sync_status = 'ok', last_sync_error = NULL
+           WHERE twitch_user_id = '1003'`,
+        );
+        await db.query(`UPDATE clips SET viewer_count = 999 WHERE clip_id = 'c-a'`);
         before = await snapshot();
         rerun = await runImport(target.url, ['--from', legacy.url, '--admins', 'alice']);
       });
 
-      it('changes nothing: every row is found stored, upgraded hashes stay bcrypt', async () => {
+      it('changes nothing: rows already here (changed since, or upgraded to bcrypt) stay as they are', async () => {
         expect(rerun.code).toBe(1);
         expect(lines(rerun.stdout)).toEqual([
           ...NOTES,
