@@ -317,7 +317,7 @@ const FIRST_SUMMARY = [
   'purchases: read 2, inserted 1, updated 0, skipped 0, rejected 1',
   'user_channel_configs: read 3, inserted 2, updated 0, skipped 0, rejected 1',
   'user_streamers: read 5, inserted 3, updated 0, skipped 0, rejected 2',
-  'clip_deliveries: read 6, inserted 4, updated 0, skipped 0, rejected 1; 1 repeats of a user and clip folded',
+  'clip_deliveries: read 6, inserted 4, updated 0, skipped 0, rejected 1; 1 repeat of a user and clip folded',
   'streamer_status: read 2, not imported (history only: "online" meant a burst was delivered)',
 ];
 
@@ -753,7 +753,7 @@ describe('cli import-legacy', () => {
           'purchases: read 2, inserted 0, updated 0, skipped 1, rejected 1',
           'user_channel_configs: read 3, inserted 0, updated 0, skipped 2, rejected 1',
           'user_streamers: read 5, inserted 0, updated 0, skipped 3, rejected 2',
-          'clip_deliveries: read 6, inserted 0, updated 0, skipped 4, rejected 1; 1 repeats of a user and clip folded',
+          'clip_deliveries: read 6, inserted 0, updated 0, skipped 4, rejected 1; 1 repeat of a user and clip folded',
           FIRST_SUMMARY[9],
         ]);
         expect(lines(rerun.stderr)).toEqual([
@@ -911,7 +911,7 @@ describe('cli import-legacy', () => {
         'users: read 1, inserted 1, updated 0, skipped 0, rejected 0',
         'streamers: read 1, inserted 1, updated 0, skipped 0, rejected 0',
         'clips: read 2, inserted 2, updated 0, skipped 0, rejected 0',
-        'bursts: read 0 old rows, replaced by 1 bursts re-derived by the burst rule over the ' +
+        'bursts: read 0 old rows, replaced by 1 burst re-derived by the burst rule over the ' +
           'imported clips (created 1, already stored 0); 0 old rows folded',
         'burst_clips: no such table in the old database, 2 imported clips in bursts',
         'purchases: no such table in the old database, nothing to import',
