@@ -10,6 +10,7 @@ import { configureHttpApp, createFastifyAdapter } from '../src/app.factory';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/configuration';
 import { buildDataSourceOptions } from '../src/database/data-source-options';
+import { DeliveriesService } from '../src/deliveries/deliveries.service';
 import { EmbeddedDatabaseLockedError, EmbeddedPostgres } from '../src/database/embedded-postgres';
 import { MIGRATIONS } from '../src/database/migrations';
 import { UsersService } from '../src/users/users.service';
@@ -65,6 +66,66 @@ describe('embedded PostgreSQL (PGlite)', () => {
         .set('Authorization', bearer)
         .expect(200, { data: [] });
       await http().get('/health/ready').expect(200);
+
+      // Channels and the delivery fan-out run on PGlite too.
+      const attached = await http()
+        .post('/config/me/streamers')
+        .set('Authorization', bearer)
+        .send({ twitch_user_id: '12345', display_name: 'Embedded', monitor_min_clips: 2 })
+        .expect(201);
+      expect(attached.body).toMatchObject({
+        slots_used: 1,
+        streamers: [{ twitch_user_id: '12345' }],
+      });
+      const dataSource = app.get(DataSource);
+      const [{ id: streamerId }] = await dataSource.query<{ id: number }[]>(
+        `SELECT id FROM streamers WHERE twitch_user_id = '12345'`,
+      );
+      const clipIds: number[] = [];
+      for (const [index, second] of [0, 10, 20].entries()) {
+        const [{ id }] = await dataSource.query<{ id: number }[]>(
+          `INSERT INTO clips (clip_id, streamer_id, streamer_name, streamer_external_id, created_at, title)
+           VALUES ($1, $2, 'Embedded', '12345', now() - interval '5 minutes' + $3 * interval '1 second', 'T')
+           RETURNING id`,
+          [`EmbeddedClip${index}`, streamerId, second],
+        );
+        clipIds.push(id);
+      }
+      const [{ id: burstId }] = await dataSource.query<{ id: number }[]>(
+        `INSERT INTO bursts (streamer_id, anchor_clip_id, start_time, end_time, clip_count)
+         SELECT $1, $2, min(created_at), max(created_at), 3 FROM clips WHERE id = ANY($3::int[])
+         RETURNING id`,
+        [streamerId, clipIds[0], clipIds],
+      );
+      for (const [index, clipId] of clipIds.entries()) {
+        await dataSource.query(
+          'INSERT INTO burst_clips (burst_id, clip_id, clip_external_id) VALUES ($1, $2, $3)',
+          [burstId, clipId, `EmbeddedClip${index}`],
+        );
+      }
+      const commit = {
+        streamerId,
+        burstIds: [burstId],
+        newClipIds: clipIds,
+        liveViewerCount: null,
+      };
+      const deliveries = app.get(DeliveriesService);
+      expect(await dataSource.transaction((manager) => deliveries.deliver(manager, commit))).toBe(
+        3,
+      );
+      expect(await dataSource.transaction((manager) => deliveries.deliver(manager, commit))).toBe(
+        0,
+      );
+      const history = await http()
+        .get('/config/me/history?limit=2')
+        .set('Authorization', bearer)
+        .expect(200);
+      expect(history.body.items).toHaveLength(2);
+      const rest = await http()
+        .get(`/config/me/history?limit=2&before=${encodeURIComponent(history.body.next_before)}`)
+        .set('Authorization', bearer)
+        .expect(200);
+      expect(rest.body).toMatchObject({ items: [expect.anything()], next_before: null });
     } finally {
       await app.close();
     }

@@ -93,6 +93,19 @@ export interface IngestionSection {
   jobLockMs: number;
 }
 
+export interface PublicClipsSection {
+  /** Requests one client address (an IPv6 /64) may make to /public/clips per window, then 429. */
+  rateLimit: number;
+  rateWindowSeconds: number;
+  /** While clips keep arriving, the feed's answer is rebuilt at most this often. */
+  refreshSeconds: number;
+}
+
+export interface BillingSection {
+  /** The `Security-Token` Kirvano sends; unset → every webhook call is refused (403). */
+  kirvanoToken: string | undefined;
+}
+
 export interface AppConfig {
   app: AppSection;
   database: DatabaseSection;
@@ -100,6 +113,8 @@ export interface AppConfig {
   auth: AuthSection;
   twitch: TwitchSection;
   ingestion: IngestionSection;
+  publicClips: PublicClipsSection;
+  billing: BillingSection;
 }
 
 export class InvalidConfigError extends Error {
@@ -291,6 +306,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       marginMinutes: read.int('INGESTION_MARGIN_MINUTES', 10, 10, 24 * 60),
       concurrency: read.int('INGESTION_CONCURRENCY', 8, 1, 256),
       jobLockMs: read.int('INGESTION_JOB_LOCK_MS', 30_000, 1_000, 600_000),
+    },
+    publicClips: {
+      rateLimit: read.int('PUBLIC_CLIPS_RATE_LIMIT', 120, 1, 1_000_000_000),
+      rateWindowSeconds: read.int('PUBLIC_CLIPS_RATE_WINDOW_SECONDS', 60, 1, 86_400),
+      refreshSeconds: read.int('PUBLIC_CLIPS_REFRESH_SECONDS', 5, 1, 300),
+    },
+    billing: {
+      kirvanoToken: read.optional('KIRVANO_TOKEN'),
     },
   };
 

@@ -235,6 +235,45 @@ export class StreamsRepository {
     );
   }
 
+  /**
+   * For a user's attach (PRODUCT §12): the streamer with this twitch_user_id, inserted with these
+   * fields when there is none. An existing streamer is returned as it is: an attach never changes
+   * a streamer's global settings. Runs in the caller's transaction.
+   */
+  async findOrInsertForAttach(
+    manager: EntityManager,
+    row: NewStreamerRow,
+    managed: boolean,
+  ): Promise<{ id: number; created: boolean }> {
+    const inserted: Array<{ id: number }> = await manager.query(
+      `INSERT INTO streamers (
+         twitch_user_id, display_name, avatar_url, is_active, monitor_interval_seconds,
+         monitor_min_clips, api_mode, trial_expires_at, client_twitch_client_id,
+         client_twitch_client_secret, managed)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (twitch_user_id) DO NOTHING
+       RETURNING id`,
+      [...insertParams(row), managed],
+    );
+    if (inserted[0]) return { id: inserted[0].id, created: true };
+    // A new statement sees a row another transaction committed while the insert waited on it.
+    const found: Array<{ id: number }> = await manager.query(
+      'SELECT id FROM streamers WHERE twitch_user_id = $1',
+      [row.twitchUserId],
+    );
+    if (!found[0]) throw new Error(`Streamer ${row.twitchUserId} vanished during an attach`);
+    return { id: found[0].id, created: false };
+  }
+
+  /** Whether a streamer with this twitch_user_id exists (an attach asks before calling Twitch). */
+  async existsByTwitchUserId(twitchUserId: string): Promise<boolean> {
+    const rows: unknown[] = await this.streamers.query(
+      'SELECT 1 FROM streamers WHERE twitch_user_id = $1',
+      [twitchUserId],
+    );
+    return rows.length > 0;
+  }
+
   /** Streamers by twitch_user_id, inside the caller's transaction (an import's lookups). */
   findByTwitchUserIds(
     manager: EntityManager,

@@ -48,6 +48,16 @@ export interface ClientCredentials {
  */
 export type StreamerImport = CreateStreamerDto;
 
+/** What an attach knows of a streamer it may have to create. */
+export interface AttachStreamerInput {
+  twitchUserId: string;
+  displayName: string | null;
+  avatarUrl: string | null;
+  /** Admins only; an existing streamer keeps its own. */
+  apiMode: ApiMode | null;
+  managed: boolean;
+}
+
 export type StreamerImportOutcome = 'inserted' | 'updated' | 'skipped';
 
 @Injectable()
@@ -114,6 +124,48 @@ export class StreamsService {
       if (!stored) throw new Error(`Streamer ${input.twitch_user_id} vanished during its import`);
     }
     return this.updateImported(manager, stored, input);
+  }
+
+  /**
+   * For a user's attach (PRODUCT §12), in the caller's transaction: the streamer with this
+   * twitch_user_id, created with the defaults (180 s / 2 clips / clipador_only, or the admin's
+   * api_mode) when it does not exist. `managed` is false when a viewer's attach creates it (§16).
+   * An existing streamer's settings are never changed.
+   */
+  async findOrCreateForAttach(
+    manager: EntityManager,
+    input: AttachStreamerInput,
+  ): Promise<{ id: number; created: boolean }> {
+    const apiMode = input.apiMode ?? DEFAULT_API_MODE;
+    const problems = credentialProblems({ api_mode: apiMode });
+    if (problems.length > 0) throw new ValidationFailedError(problems);
+    const result = await this.streamers.findOrInsertForAttach(
+      manager,
+      this.newStreamerRow({
+        twitch_user_id: input.twitchUserId,
+        display_name: input.displayName,
+        avatar_url: input.avatarUrl,
+        api_mode: apiMode,
+      }),
+      input.managed,
+    );
+    if (result.created) {
+      this.logger.log(
+        {
+          streamerId: result.id,
+          twitchUserId: input.twitchUserId,
+          apiMode,
+          managed: input.managed,
+        },
+        'streamer_created_by_attach',
+      );
+    }
+    return result;
+  }
+
+  /** Whether a streamer with this twitch_user_id exists. */
+  existsByTwitchUserId(twitchUserId: string): Promise<boolean> {
+    return this.streamers.existsByTwitchUserId(twitchUserId);
   }
 
   /** For an import's clips: the streamers with these twitch_user_ids, in the caller's transaction. */

@@ -108,6 +108,8 @@ export interface RequestRecord {
   clientId: string;
   /** 0 for a request left hanging. */
   status: number;
+  /** Get Clips: the broadcaster asked for. */
+  broadcasterId?: string;
 }
 
 interface StoredClip {
@@ -208,8 +210,13 @@ export class TwitchSimulator {
   private readonly issued: { clientId: string; token: string }[] = [];
   private faults: Fault[] = [];
   private clipSeq = 0;
+  /** Helix requests received and not answered yet, by path; and the most seen at once. */
+  private readonly inFlight = new Map<FaultPath, number>();
+  private readonly peakInFlight = new Map<FaultPath, number>();
   private rateLimit: RateLimitOptions | null;
-  private readonly latencyMs: number;
+  private latencyMs: number;
+  /** Broadcasters whose Get Clips requests all fail with a status (until cleared). */
+  private readonly failingBroadcasters = new Map<string, number>();
   private readonly tokenTtlSeconds: number;
   private readonly cursorOnFullPage: boolean;
 
@@ -384,6 +391,18 @@ export class TwitchSimulator {
 
   clearFaults(): void {
     this.faults = [];
+    this.failingBroadcasters.clear();
+  }
+
+  /** Every Get Clips request for this broadcaster gets `status` until called with undefined. */
+  failBroadcaster(broadcasterId: string, status: number | undefined): void {
+    if (status === undefined) this.failingBroadcasters.delete(broadcasterId);
+    else this.failingBroadcasters.set(broadcasterId, status);
+  }
+
+  /** Changes the delay added before every answer. */
+  setLatency(latencyMs: number): void {
+    this.latencyMs = latencyMs;
   }
 
   /** Changes the per-client limit; every bucket starts full again. */
@@ -407,6 +426,15 @@ export class TwitchSimulator {
   resetStats(): void {
     this.clientStats.clear();
     this.requestLog.length = 0;
+    this.peakInFlight.clear();
+  }
+
+  /**
+   * The most Helix requests of `path` that were in the simulator at once (received, not yet
+   * answered) since the last reset: with `latencyMs`, how many a client really had in flight.
+   */
+  peakConcurrency(path: FaultPath): number {
+    return this.peakInFlight.get(path) ?? 0;
   }
 
   /** Requests in arrival order, optionally of one path. */
@@ -433,6 +461,7 @@ export class TwitchSimulator {
     this.requestLog.length = 0;
     this.issued.length = 0;
     this.faults = [];
+    this.failingBroadcasters.clear();
     this.releaseHung();
   }
 
@@ -448,6 +477,8 @@ export class TwitchSimulator {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://simulator');
+    const path = helixPath(url.pathname);
+    if (path) this.countInFlight(path, response);
     if (this.latencyMs > 0) await sleep(this.latencyMs);
 
     if (url.pathname === '/oauth2/token') {
@@ -519,9 +550,23 @@ export class TwitchSimulator {
     const clientId = headerValue(request, 'client-id');
     const stats = this.statsFor(clientId ?? 'unknown');
     stats.helixRequests += 1;
-    response.once('finish', () => this.record(resource, clientId ?? '', response.statusCode));
+    const broadcasterId =
+      resource === 'clips' ? (url.searchParams.get('broadcaster_id') ?? undefined) : undefined;
+    response.once('finish', () =>
+      this.record(resource, clientId ?? '', response.statusCode, broadcasterId),
+    );
 
     if (this.applyFault(response, resource, clientId ?? '', stats)) return;
+    const failing = broadcasterId ? this.failingBroadcasters.get(broadcasterId) : undefined;
+    if (failing !== undefined) {
+      stats.faultsInjected += 1;
+      this.sendJson(response, failing, {
+        error: STATUS_CODES[failing] ?? 'Error',
+        status: failing,
+        message: '',
+      });
+      return;
+    }
 
     const problem = this.authProblem(clientId, headerValue(request, 'authorization'));
     if (problem) {
@@ -718,6 +763,13 @@ export class TwitchSimulator {
     return true;
   }
 
+  private countInFlight(path: FaultPath, response: ServerResponse): void {
+    const now = (this.inFlight.get(path) ?? 0) + 1;
+    this.inFlight.set(path, now);
+    this.peakInFlight.set(path, Math.max(this.peakInFlight.get(path) ?? 0, now));
+    response.once('close', () => this.inFlight.set(path, (this.inFlight.get(path) ?? 1) - 1));
+  }
+
   private bucketFor(clientId: string, now: number): TokenBucket | undefined {
     if (!this.rateLimit) return undefined;
     let bucket = this.buckets.get(clientId);
@@ -753,8 +805,8 @@ export class TwitchSimulator {
     return stats;
   }
 
-  private record(path: FaultPath, clientId: string, status: number): void {
-    this.requestLog.push({ at: Date.now(), path, clientId, status });
+  private record(path: FaultPath, clientId: string, status: number, broadcasterId?: string): void {
+    this.requestLog.push({ at: Date.now(), path, clientId, status, broadcasterId });
     if (this.requestLog.length > 10_000) this.requestLog.shift();
   }
 
@@ -777,6 +829,10 @@ export class TwitchSimulator {
     for (const response of this.hung) response.destroy();
     this.hung.clear();
   }
+}
+
+function helixPath(pathname: string): FaultPath | undefined {
+  return /^\/helix\/(clips|users)\/?$/.exec(pathname)?.[1] as FaultPath | undefined;
 }
 
 function headerValue(request: IncomingMessage, name: string): string | undefined {

@@ -1,10 +1,12 @@
 import { InitialSchema1796014600969 } from './1796014600969-InitialSchema';
 import { ChangeGenerations1796018629257 } from './1796018629257-ChangeGenerations';
 import { ChannelsSchema1796171474800 } from './1796171474800-ChannelsSchema';
+import { PublicClipsGeneration1796171513057 } from './1796171513057-PublicClipsGeneration';
 
 /** Every migration, oldest first. The app and the TypeORM CLI run this same list. */
 export const MIGRATIONS = [
   InitialSchema1796014600969,
   ChangeGenerations1796018629257,
   ChannelsSchema1796171474800,
+  PublicClipsGeneration1796171513057,
 ];
