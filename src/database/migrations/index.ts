@@ -1,10 +1,12 @@
 import { InitialSchema1796014600969 } from './1796014600969-InitialSchema';
 import { ChangeGenerations1796018629257 } from './1796018629257-ChangeGenerations';
 import { ChannelsSchema1796171474800 } from './1796171474800-ChannelsSchema';
+import { LiveStatus1796173075079 } from './1796173075079-LiveStatus';
 
 /** Every migration, oldest first. The app and the TypeORM CLI run this same list. */
 export const MIGRATIONS = [
   InitialSchema1796014600969,
   ChangeGenerations1796018629257,
   ChannelsSchema1796171474800,
+  LiveStatus1796173075079,
 ];
