@@ -6,7 +6,7 @@
  * machine, ready for the README's Benchmarks section. Takes 6–8 minutes on the 2-core machine.
  *
  * `npm run bench -- read auth` runs only the named ones (read, auth, public, ingest, sync,
- * ratelimit, burst).
+ * ratelimit, burst, config-me, fanout).
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -15,6 +15,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { main as authOverhead } from './auth-overhead.bench';
 import { main as burstRule } from './burst-rule.bench';
+import { main as configMe } from './config-me.bench';
+import { main as deliveryFanout } from './delivery-fanout.bench';
 import { main as ingestWrite } from './ingest-write.bench';
 import { main as publicClips } from './public-clips.bench';
 import { main as rateLimit } from './rate-limit.bench';
@@ -33,6 +35,8 @@ const BENCHMARKS: Array<[string, () => Promise<BenchResult | BenchResult[]>]> = 
   ['sync', syncCycle],
   ['ratelimit', rateLimit],
   ['burst', burstRule],
+  ['config-me', configMe],
+  ['fanout', deliveryFanout],
 ];
 
 function machine(): string {

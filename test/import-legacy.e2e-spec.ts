@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -23,9 +25,12 @@ interface CliRun {
   stderr: string;
 }
 
-/** `cli import-legacy …` as an operator runs it: its own process, configured by environment. */
+/**
+ * `cli import-legacy …` as an operator runs it: its own process, configured by environment, into
+ * the PostgreSQL database `targetUrl`, or into the embedded PGlite when it is null.
+ */
 function runImport(
-  targetUrl: string,
+  targetUrl: string | null,
   args: string[],
   extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<CliRun> {
@@ -35,7 +40,7 @@ function runImport(
   const env: NodeJS.ProcessEnv = {
     ...Object.fromEntries(inherited),
     CLIPADOR_APP_ENV: 'test',
-    CLIPADOR_DATABASE_URL: targetUrl,
+    ...(targetUrl === null ? {} : { CLIPADOR_DATABASE_URL: targetUrl }),
     CLIPADOR_ENCRYPTION_KEY: ENCRYPTION_KEY.toString('hex'),
     CLIPADOR_LOG_LEVEL: 'warn',
     ...extraEnv,
@@ -312,7 +317,7 @@ const FIRST_SUMMARY = [
   'purchases: read 2, inserted 1, updated 0, skipped 0, rejected 1',
   'user_channel_configs: read 3, inserted 2, updated 0, skipped 0, rejected 1',
   'user_streamers: read 5, inserted 3, updated 0, skipped 0, rejected 2',
-  'clip_deliveries: read 6, inserted 4, updated 0, skipped 0, rejected 1; 1 repeats of a user and clip folded',
+  'clip_deliveries: read 6, inserted 4, updated 0, skipped 0, rejected 1; 1 repeat of a user and clip folded',
   'streamer_status: read 2, not imported (history only: "online" meant a burst was delivered)',
 ];
 
@@ -723,11 +728,19 @@ describe('cli import-legacy', () => {
       let rerun: CliRun;
 
       beforeAll(async () => {
+        // Since the first run the service has lived: an admin fixed the streamer imported
+        // inactive, and a sync refreshed a view count. The old database still says otherwise.
+        await db.query(
+          `UPDATE streamers SET is_active = true, api_mode = 'clipador_trial',
+                  last_sync_status = 'ok', last_sync_error = NULL
+           WHERE twitch_user_id = '1003'`,
+        );
+        await db.query(`UPDATE clips SET viewer_count = 999 WHERE clip_id = 'c-a'`);
         before = await snapshot();
         rerun = await runImport(target.url, ['--from', legacy.url, '--admins', 'alice']);
       });
 
-      it('changes nothing: every row is found stored, upgraded hashes stay bcrypt', async () => {
+      it('changes nothing: rows already here (changed since, or upgraded to bcrypt) stay as they are', async () => {
         expect(rerun.code).toBe(1);
         expect(lines(rerun.stdout)).toEqual([
           ...NOTES,
@@ -740,7 +753,7 @@ describe('cli import-legacy', () => {
           'purchases: read 2, inserted 0, updated 0, skipped 1, rejected 1',
           'user_channel_configs: read 3, inserted 0, updated 0, skipped 2, rejected 1',
           'user_streamers: read 5, inserted 0, updated 0, skipped 3, rejected 2',
-          'clip_deliveries: read 6, inserted 0, updated 0, skipped 4, rejected 1; 1 repeats of a user and clip folded',
+          'clip_deliveries: read 6, inserted 0, updated 0, skipped 4, rejected 1; 1 repeat of a user and clip folded',
           FIRST_SUMMARY[9],
         ]);
         expect(lines(rerun.stderr)).toEqual([
@@ -780,6 +793,8 @@ describe('cli import-legacy', () => {
     let notLegacy: CliRun;
     let ownDatabase: CliRun;
     let rowsAfterRefusals: number;
+    let embedded: CliRun[];
+    let embeddedDir: string;
 
     beforeAll(async () => {
       legacy = await createLegacyDatabase('migrations', {
@@ -833,12 +848,35 @@ describe('cli import-legacy', () => {
       ).rows[0].n;
       // Far from UTC, so a naive time read as local time would be off by hours.
       run = await runImport(target.url, ['--from', legacy.url], { TZ: 'America/Sao_Paulo' });
+      // The same into the embedded PGlite (one connection: the dry run's savepoints, the cursor).
+      embeddedDir = mkdtempSync(join(tmpdir(), 'clipador-legacy-pglite-'));
+      const intoEmbedded = (extra: string[]) =>
+        runImport(null, ['--from', legacy.url, ...extra], {
+          CLIPADOR_EMBEDDED_DATA_DIR: join(embeddedDir, 'pglite'),
+        });
+      embedded = [];
+      for (const extra of [['--dry-run'], [], []]) embedded.push(await intoEmbedded(extra));
     });
 
     afterAll(async () => {
       await db?.end();
       if (target) await dropTestDatabase(target.name);
       await legacy?.drop();
+      if (embeddedDir) rmSync(embeddedDir, { recursive: true, force: true });
+    });
+
+    it('imports into the embedded PGlite too: a dry run writes nothing, a second run nothing more', () => {
+      const [dry, real, again] = embedded;
+      const usersLine = (runResult: CliRun) =>
+        lines(runResult.stdout).find((line) => line.startsWith('users:'));
+      const clipsLine = (runResult: CliRun) =>
+        lines(runResult.stdout).find((line) => line.startsWith('clips:'));
+      for (const result of embedded) expect([result.code, result.stderr]).toEqual([0, '']);
+      expect(lines(dry.stdout)[0]).toBe('dry run: rolled back, nothing was written');
+      expect(lines(dry.stdout).slice(1)).toEqual(lines(run.stdout));
+      expect(lines(real.stdout)).toEqual(lines(run.stdout));
+      expect(usersLine(again)).toBe('users: read 1, inserted 0, updated 0, skipped 1, rejected 0');
+      expect(clipsLine(again)).toBe('clips: read 2, inserted 0, updated 0, skipped 2, rejected 0');
     });
 
     it('refuses a wrong --from, or --admins naming a user the old database lacks, before writing', () => {
@@ -873,7 +911,7 @@ describe('cli import-legacy', () => {
         'users: read 1, inserted 1, updated 0, skipped 0, rejected 0',
         'streamers: read 1, inserted 1, updated 0, skipped 0, rejected 0',
         'clips: read 2, inserted 2, updated 0, skipped 0, rejected 0',
-        'bursts: read 0 old rows, replaced by 1 bursts re-derived by the burst rule over the ' +
+        'bursts: read 0 old rows, replaced by 1 burst re-derived by the burst rule over the ' +
           'imported clips (created 1, already stored 0); 0 old rows folded',
         'burst_clips: no such table in the old database, 2 imported clips in bursts',
         'purchases: no such table in the old database, nothing to import',

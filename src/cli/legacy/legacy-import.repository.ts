@@ -93,6 +93,22 @@ export class LegacyImportRepository {
   }
 
   /**
+   * Which of these Twitch clip ids are stored here already (the import leaves those as they are).
+   * A read of the clips module's table: ClipsService has no such lookup.
+   */
+  async findStoredClipIds(
+    manager: EntityManager,
+    clipIds: readonly string[],
+  ): Promise<Set<string>> {
+    if (clipIds.length === 0) return new Set();
+    const rows: Array<{ clipId: string }> = await manager.query(
+      `SELECT clip_id AS "clipId" FROM clips WHERE clip_id = ANY($1::text[])`,
+      [clipIds],
+    );
+    return new Set(rows.map((row) => row.clipId));
+  }
+
+  /**
    * For the report, over the clips' tables: how many distinct bursts hold these clips (by Twitch
    * clip id), and how many of the clips sit in one.
    */

@@ -341,18 +341,21 @@ export class LegacyImportService {
     report: LegacyImportReport,
     oldBursts: number,
   ): Promise<number> {
-    const outcome = await this.streams.importStreamer(manager, mapping.input);
-    report.tables.streamers[outcome]++;
-    const [streamer] = await this.streams.findByTwitchUserIds(manager, [
-      mapping.input.twitch_user_id,
-    ]);
-    if (mapping.inactiveReason) {
-      await this.streams.recordSyncProblem(
-        streamer.id,
-        'skipped',
-        `import-legacy: ${mapping.inactiveReason}; imported inactive`,
-        manager,
-      );
+    const twitchUserId = [mapping.input.twitch_user_id];
+    let [streamer] = await this.streams.findByTwitchUserIds(manager, twitchUserId);
+    if (streamer) {
+      report.tables.streamers.skipped++;
+    } else {
+      report.tables.streamers[await this.streams.importStreamer(manager, mapping.input)]++;
+      [streamer] = await this.streams.findByTwitchUserIds(manager, twitchUserId);
+      if (mapping.inactiveReason) {
+        await this.streams.recordSyncProblem(
+          streamer.id,
+          'skipped',
+          `import-legacy: ${mapping.inactiveReason}; imported inactive`,
+          manager,
+        );
+      }
     }
     await this.streams.lockForSync(manager, streamer.id);
 
@@ -368,14 +371,21 @@ export class LegacyImportService {
       note(report, 'clips', row.id, mapped.notes);
       clips.push(mapped.value);
     }
-    const ordered = clips.map((clip) => toUpsertRow(clip, streamer)).sort(byCreatedAtThenId);
+    // Clips already here are left as they are: their view counts are fresher than the old ones.
+    const clipIds = clips.map((clip) => clip.clipId);
+    const stored = await this.repository.findStoredClipIds(manager, clipIds);
+    counts.skipped += stored.size;
+    const ordered = clips
+      .filter((clip) => !stored.has(clip.clipId))
+      .map((clip) => toUpsertRow(clip, streamer))
+      .sort(byCreatedAtThenId);
     const created = new Set<number>();
     for (let start = 0; start < ordered.length; start += CLIP_BATCH) {
       const batch = ordered.slice(start, start + CLIP_BATCH);
       const upserted = await this.clips.upsertMany(manager, streamer, batch);
       counts.inserted += upserted.inserted.length;
-      counts.updated += upserted.updated;
-      counts.skipped += batch.length - upserted.inserted.length - upserted.updated;
+      // A clip stored meanwhile by another writer (unlikely under the sync lock) counts as skipped.
+      counts.skipped += batch.length - upserted.inserted.length;
       const changes = await this.bursts.applyToNewClips(
         manager,
         {
@@ -387,12 +397,11 @@ export class LegacyImportService {
       );
       for (const burst of changes.created) created.add(burst.burstId);
     }
-    const clipIds = clips.map((clip) => clip.clipId);
-    const stored = await this.repository.countBursts(manager, clipIds);
+    const inBursts = await this.repository.countBursts(manager, clipIds);
     report.bursts.created += created.size;
-    report.bursts.existing += stored.bursts - created.size;
-    report.clipsInBursts += stored.clipsInBursts;
-    report.bursts.folded += Math.max(0, oldBursts - stored.bursts);
+    report.bursts.existing += inBursts.bursts - created.size;
+    report.clipsInBursts += inBursts.clipsInBursts;
+    report.bursts.folded += Math.max(0, oldBursts - inBursts.bursts);
     return streamer.id;
   }
 

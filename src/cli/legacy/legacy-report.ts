@@ -98,11 +98,11 @@ export function summaryLines(report: LegacyImportReport): string[] {
 function missingTableSummary(table: LegacyTable, report: LegacyImportReport): string {
   if (table === 'bursts') {
     return (
-      `${report.bursts.created + report.bursts.existing} bursts derived by the burst rule over ` +
+      `${count(report.bursts.created + report.bursts.existing, 'burst')} derived by the burst rule over ` +
       `the imported clips (created ${report.bursts.created}, already stored ${report.bursts.existing})`
     );
   }
-  if (table === 'burst_clips') return `${report.clipsInBursts} imported clips in bursts`;
+  if (table === 'burst_clips') return `${count(report.clipsInBursts, 'imported clip')} in bursts`;
   return 'nothing to import';
 }
 
@@ -114,18 +114,18 @@ function tableSummary(table: LegacyTable, counts: TableCounts, report: LegacyImp
     case 'bursts': {
       const derived = report.bursts.created + report.bursts.existing;
       return (
-        `read ${counts.read} old rows, replaced by ${derived} bursts re-derived by the burst ` +
+        `read ${count(counts.read, 'old row')}, replaced by ${count(derived, 'burst')} re-derived by the burst ` +
         `rule over the imported clips (created ${report.bursts.created}, already stored ` +
-        `${report.bursts.existing}); ${report.bursts.folded} old rows folded`
+        `${report.bursts.existing}); ${count(report.bursts.folded, 'old row')} folded`
       );
     }
     case 'burst_clips':
       return (
-        `read ${counts.read} old rows, replaced by the re-derived bursts' ` +
+        `read ${count(counts.read, 'old row')}, replaced by the re-derived bursts' ` +
         `${report.clipsInBursts} clips (one burst per clip)`
       );
     case 'clip_deliveries':
-      return `${plain}; ${report.deliveriesFolded} repeats of a user and clip folded`;
+      return `${plain}; ${count(report.deliveriesFolded, 'repeat')} of a user and clip folded`;
     case 'streamer_status':
       return `read ${counts.read}, not imported (history only: "online" meant a burst was delivered)`;
     default:
@@ -135,4 +135,9 @@ function tableSummary(table: LegacyTable, counts: TableCounts, report: LegacyImp
 
 export function rejectedCount(report: LegacyImportReport): number {
   return report.rejections.length;
+}
+
+/** `1 burst`, `2 bursts`. */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
