@@ -277,4 +277,40 @@ describe('deliveries through a real sync', () => {
       .expect(400);
     expect(response.body).toMatchObject({ statusCode: 400, code: 'validation_failed' });
   });
+
+  it('follows its references as the old foreign keys did: CASCADE for users and streamers, SET NULL for bursts and clips', async () => {
+    const count = async (where: string, params: unknown[]) => {
+      const [{ n }] = await api.dataSource.query(
+        `SELECT count(*)::int AS n FROM clip_deliveries WHERE ${where}`,
+        params,
+      );
+      return n as number;
+    };
+    const plainId = users.plain.user.id;
+    expect(await count('user_id = $1', [plainId])).toBeGreaterThan(0);
+    await api.dataSource.query('DELETE FROM users WHERE id = $1', [users.canceled.user.id]);
+    await api.dataSource.query('DELETE FROM users WHERE id = $1', [plainId]);
+    expect(await count('user_id = $1', [plainId])).toBe(0);
+
+    const [{ id: clipRow }] = await api.dataSource.query(
+      'SELECT id FROM clips WHERE clip_id = $1',
+      [loneChefeClip],
+    );
+    await api.dataSource.query('DELETE FROM clips WHERE id = $1', [clipRow]);
+    expect(await count('clip_external_id = $1 AND clip_id IS NULL', [loneChefeClip])).toBe(2);
+
+    const withBurst = await count('streamer_id = $1 AND burst_id IS NOT NULL', [streamerId]);
+    expect(withBurst).toBeGreaterThan(0);
+    await api.dataSource.query('DELETE FROM bursts WHERE streamer_id = $1', [streamerId]);
+    expect(await count('streamer_id = $1 AND burst_id IS NOT NULL', [streamerId])).toBe(0);
+    expect(await count('streamer_id = $1', [streamerId])).toBe(withBurst + 2);
+
+    await api
+      .http()
+      .delete(`/streams/${streamerId}`)
+      .set('Authorization', admin.bearer)
+      .expect(204);
+    expect(await count('streamer_id = $1', [streamerId])).toBe(0);
+    expect(await totalRows()).toBe(0);
+  });
 });

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
+import { AdminModule } from '../admin/admin.module';
 import { buildLoggerOptions } from '../common/logging';
 import { ClipsModule } from '../clips/clips.module';
 import { AppConfig } from '../config/configuration';
@@ -12,6 +13,7 @@ import { CreateAdminCommand, CreateUserCommand } from './commands/create-user.co
 import { ImportLegacyCommand } from './commands/import-legacy.command';
 import { MigrateCommand } from './commands/migrate.command';
 import { SeedCommand } from './commands/seed.command';
+import { SetPlanCommand } from './commands/set-plan.command';
 import { LegacyImportRepository } from './legacy/legacy-import.repository';
 import { LegacyImportService } from './legacy/legacy-import.service';
 import { SeedService } from './seed/seed.service';
@@ -32,6 +34,7 @@ export class CliModule {
         UsersModule,
         StreamsModule,
         ClipsModule,
+        AdminModule,
       ],
       providers: [
         CreateAdminCommand,
@@ -39,6 +42,7 @@ export class CliModule {
         MigrateCommand,
         SeedCommand,
         SeedService,
+        SetPlanCommand,
         ImportLegacyCommand,
         LegacyImportService,
         LegacyImportRepository,

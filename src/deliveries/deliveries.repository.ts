@@ -41,11 +41,17 @@ export interface DeliveryRecord {
  *            clipador_chefe_username (case-insensitive), burst or not.
  * ON CONFLICT (user_id, clip_external_id) DO NOTHING makes re-runs, retries after a killed worker
  * and concurrent workers write nothing twice.
+ *
+ * The rows it references (the streamer, the users, the bursts and clips) are locked FOR KEY SHARE,
+ * as a foreign key's check would lock them: clip_deliveries keeps its references by triggers (the
+ * DeliveryReferencesByTrigger migration), and a concurrent delete of a referenced row waits for
+ * this transaction, then its trigger sees the deliveries.
  */
 const FAN_OUT = `
 WITH streamer AS (
   SELECT id, display_name, twitch_user_id, monitor_min_clips, monitor_interval_seconds
   FROM streamers WHERE id = $1
+  FOR KEY SHARE
 ),
 subs AS (
   SELECT us.user_id,
@@ -77,6 +83,7 @@ subs AS (
          WHERE earlier.user_id = us.user_id
            AND (earlier.order_index, earlier.id) < (us.order_index, us.id))
         < GREATEST(u.slots_base, COALESCE(c.slots_configured, u.slots_base))
+  FOR KEY SHARE OF u
 ),
 burst_clip_rows AS (
   SELECT b.id AS burst_id, b.start_time, b.end_time, cl.id AS clip_id, cl.clip_id AS external_id,
@@ -85,6 +92,7 @@ burst_clip_rows AS (
   JOIN burst_clips bc ON bc.burst_id = b.id
   JOIN clips cl ON cl.id = bc.clip_id
   WHERE b.id = ANY($2::int[]) AND b.streamer_id = $1
+  FOR KEY SHARE OF b, cl
 ),
 target_bursts AS (
   SELECT burst_id, start_time, array_agg(created_at ORDER BY created_at) AS times
@@ -110,6 +118,7 @@ chefe AS (
   LEFT JOIN bursts b ON b.id = bc.burst_id
   WHERE cl.id = ANY($3::int[]) AND cl.streamer_id = $1
     AND subs.partner_mode IN ('somente_chefe', 'chefe_e_bot')
+  FOR KEY SHARE OF cl
 ),
 inserted AS (
 INSERT INTO clip_deliveries (user_id, streamer_id, burst_id, clip_id, clip_external_id,

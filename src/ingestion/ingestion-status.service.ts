@@ -101,6 +101,16 @@ export class IngestionStatusService {
     return totals;
   }
 
+  /** Keeps the latest cycle's plan per credential (client ids already hashed). */
+  recordPlans(plans: readonly object[]): Promise<void> {
+    return this.bounded(this.store.savePlans(JSON.stringify({ at: Date.now(), plans })));
+  }
+
+  async latestPlans<T>(): Promise<{ at: number; plans: T[] } | undefined> {
+    const json = await this.bounded(this.store.loadPlans());
+    return json ? (JSON.parse(json) as { at: number; plans: T[] }) : undefined;
+  }
+
   async markSyncFinished(at: number): Promise<void> {
     await this.bounded(this.store.markSyncFinished(at));
   }

@@ -62,6 +62,9 @@ export interface IngestionStatusStore {
   ): Promise<CycleTotals | undefined>;
   markSyncFinished(at: number): Promise<void>;
   lastSyncFinishedAt(): Promise<number | undefined>;
+  /** The latest cycle's plan per credential, as JSON (coverage: /ingestion/status, /metrics). */
+  savePlans(json: string): Promise<void>;
+  loadPlans(): Promise<string | undefined>;
 }
 
 export interface CycleStoreSettings {
@@ -85,6 +88,7 @@ export class MemoryIngestionStatusStore implements IngestionStatusStore {
   private readonly pending = new Map<number, string>();
   private current: string | undefined;
   private lastSyncAt: number | undefined;
+  private plans: string | undefined;
 
   constructor(private readonly settings: CycleStoreSettings) {}
 
@@ -189,6 +193,15 @@ export class MemoryIngestionStatusStore implements IngestionStatusStore {
 
   lastSyncFinishedAt(): Promise<number | undefined> {
     return Promise.resolve(this.lastSyncAt);
+  }
+
+  savePlans(json: string): Promise<void> {
+    this.plans = json;
+    return Promise.resolve();
+  }
+
+  loadPlans(): Promise<string | undefined> {
+    return Promise.resolve(this.plans);
   }
 
   /** Streamers with a job pending (tests and diagnostics). */
@@ -454,6 +467,14 @@ export class RedisIngestionStatusStore implements IngestionStatusStore {
   async lastSyncFinishedAt(): Promise<number | undefined> {
     const value = await this.redis.get(this.key('last-sync-finished-at'));
     return value ? Number(value) : undefined;
+  }
+
+  async savePlans(json: string): Promise<void> {
+    await this.redis.set(this.key('plans'), json, 'EX', CYCLE_TTL_SECONDS);
+  }
+
+  async loadPlans(): Promise<string | undefined> {
+    return (await this.redis.get(this.key('plans'))) ?? undefined;
   }
 }
 

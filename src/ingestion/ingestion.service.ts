@@ -5,15 +5,14 @@ import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { BurstChanges, BurstsService } from '../clips/bursts.service';
 import { ClipsService, ClipUpsertResult, ClipUpsertRow } from '../clips/clips.service';
-import { SecretDecryptionError } from '../common/crypto/secret-box';
-import { AppConfig, IngestionSection, TwitchSection } from '../config/configuration';
+import { AppConfig, IngestionSection } from '../config/configuration';
 import { DeliveriesService } from '../deliveries/deliveries.service';
 import { InjectRedis } from '../redis/redis.module';
 import { StreamerForSync, StreamsService } from '../streams/streams.service';
 import type { HelixClip } from '../twitch/helix.types';
 import { TwitchClient } from '../twitch/twitch.client';
 import { TwitchError } from '../twitch/twitch.errors';
-import { chooseCredentials, TwitchAppCredentials } from './credentials';
+import { appCredentials, credentialsForStreamer, TwitchAppCredentials } from './credentials';
 import { StreamerOutcome } from './ingestion-status.store';
 import { IngestionStatusService } from './ingestion-status.service';
 import { SyncAllJob, SyncStreamerJob } from './ingestion.jobs';
@@ -219,24 +218,10 @@ export class IngestionService extends IngestionJobHandler {
     });
   }
 
-  private async credentialsFor(
+  private credentialsFor(
     streamer: StreamerForSync,
   ): Promise<{ use: TwitchAppCredentials } | { skip: string }> {
-    let own: TwitchAppCredentials | undefined;
-    if (streamer.hasClientCredentials && streamer.apiMode !== 'clipador_only') {
-      try {
-        own = (await this.streams.getClientCredentials(streamer.id)) ?? undefined;
-      } catch (error) {
-        if (error instanceof SecretDecryptionError) return { skip: error.message };
-        throw error;
-      }
-    }
-    const choice = chooseCredentials(
-      { apiMode: streamer.apiMode, trialExpiresAt: streamer.trialExpiresAt, own },
-      this.clipadorCredentials,
-      new Date(),
-    );
-    return choice.kind === 'use' ? { use: choice.credentials } : { skip: choice.reason };
+    return credentialsForStreamer(this.streams, streamer, this.clipadorCredentials, new Date());
   }
 
   private async skip(
@@ -285,12 +270,6 @@ export class IngestionService extends IngestionJobHandler {
       );
     }
   }
-}
-
-function appCredentials(twitch: TwitchSection): TwitchAppCredentials | undefined {
-  return twitch.clientId && twitch.clientSecret
-    ? { clientId: twitch.clientId, clientSecret: twitch.clientSecret }
-    : undefined;
 }
 
 /** Helix's clip as our row; a clip whose creation time cannot be read is dropped. */

@@ -7,6 +7,8 @@ import { StreamerDto } from './dto/streamer.dto';
 import { ApiMode } from './entities/streamer.entity';
 import {
   ImportedStreamerFields,
+  LiveStreamRow,
+  LiveTransitions,
   NewStreamerRow,
   StreamerImportState,
   StreamerRecord,
@@ -32,6 +34,9 @@ export interface StreamerForSync {
   monitorMinClips: number;
   lastClipSyncedAt: Date | null;
   hasClientCredentials: boolean;
+  /** Live status (§16), as the last complete Get Streams answers left it. */
+  isLive: boolean;
+  lastSeenLiveAt: Date | null;
 }
 
 /** A streamer's own Twitch app credentials, decrypted. Keep in memory only: never log or queue. */
@@ -186,6 +191,20 @@ export class StreamsService {
       { streamerId: deleted.id, twitchUserId: deleted.twitchUserId },
       'streamer_deleted',
     );
+  }
+
+  /** For ingestion's planner: the streamers §16 polls (active; managed or subscribed), by id. */
+  async findPolledForSync(): Promise<StreamerForSync[]> {
+    return (await this.streamers.findPolled()).map(toStreamerForSync);
+  }
+
+  /** For ingestion's planner: one complete Get Streams answer (see the repository). */
+  recordLiveChecks(
+    checkedAt: Date,
+    checkedIds: readonly number[],
+    live: readonly LiveStreamRow[],
+  ): Promise<LiveTransitions> {
+    return this.streamers.recordLiveChecks(checkedAt, checkedIds, live);
   }
 
   /** For ingestion: every active streamer, by id. */
@@ -424,7 +443,18 @@ function toStreamerDto(record: StreamerRecord): StreamerDto {
     api_mode: record.apiMode,
     trial_expires_at: record.trialExpiresAt ? record.trialExpiresAt.toISOString() : null,
     has_client_credentials: record.hasClientCredentials,
+    is_live: record.isLive,
+    live_since: isoOrNull(record.liveSince),
+    live_viewer_count: record.liveViewerCount,
+    live_title: record.liveTitle,
+    live_game_name: record.liveGameName,
+    last_live_check_at: isoOrNull(record.lastLiveCheckAt),
+    last_seen_live_at: isoOrNull(record.lastSeenLiveAt),
   };
+}
+
+function isoOrNull(value: Date | null): string | null {
+  return value ? value.toISOString() : null;
 }
 
 function toStreamerForSync(record: StreamerRecord): StreamerForSync {
@@ -439,5 +469,7 @@ function toStreamerForSync(record: StreamerRecord): StreamerForSync {
     monitorMinClips: record.monitorMinClips,
     lastClipSyncedAt: record.lastClipSyncedAt,
     hasClientCredentials: record.hasClientCredentials,
+    isLive: record.isLive,
+    lastSeenLiveAt: record.lastSeenLiveAt,
   };
 }

@@ -147,6 +147,7 @@ export class UsersRepository {
     manager: EntityManager,
     fields: { username: string; hashedPassword: string; role: UserRole; email: string | null },
   ): Promise<number | null> {
+    if (fields.email !== null) await this.assertEmailFree(manager, fields.email, null);
     try {
       const rows: Array<{ id: number }> = await manager.query(
         `INSERT INTO users (username, hashed_password, role, email) VALUES ($1, $2, $3, $4)
@@ -181,6 +182,7 @@ export class UsersRepository {
     if (fields.planExpiresAt !== undefined) set('plan_expires_at', fields.planExpiresAt);
     if (fields.status !== undefined) set('status', fields.status);
     sets.push('updated_at = now()');
+    if (fields.email) await this.assertEmailFree(manager, fields.email, id);
     try {
       const rows: unknown[] = await manager.query(
         `UPDATE users SET ${sets.join(', ')} WHERE id = $1 RETURNING id`,
@@ -191,6 +193,22 @@ export class UsersRepository {
       if (isUniqueViolation(error, 'uq_users_email')) throw emailTaken();
       throw error;
     }
+  }
+
+  /**
+   * A taken e-mail is a client's mistake, answered 409 without a failed statement (and its error
+   * log line); the unique index still decides between two concurrent writers.
+   */
+  private async assertEmailFree(
+    manager: EntityManager,
+    email: string,
+    exceptId: number | null,
+  ): Promise<void> {
+    const rows: unknown[] = await manager.query(
+      `SELECT 1 FROM users WHERE email = $1 AND id IS DISTINCT FROM $2`,
+      [email, exceptId],
+    );
+    if (rows.length > 0) throw emailTaken();
   }
 
   /**

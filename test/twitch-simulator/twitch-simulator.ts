@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse, STATUS_CODES } from 'node:http';
 import { AddressInfo } from 'node:net';
-import type { HelixClip, HelixUser } from '../../src/twitch/helix.types';
+import type { HelixClip, HelixStream, HelixUser } from '../../src/twitch/helix.types';
 import { TokenBucket } from './token-bucket';
 
 /**
@@ -60,7 +60,32 @@ export interface SimClipInput {
   visibleAfter?: Date;
 }
 
-export type FaultPath = 'clips' | 'users' | 'token';
+export type FaultPath = 'clips' | 'users' | 'streams' | 'token';
+
+/** A stream's fields; what is left out gets plausible defaults. */
+export interface SimStreamInput {
+  title?: string;
+  game_id?: string;
+  game_name?: string;
+  viewer_count?: number;
+  language?: string;
+  tags?: string[];
+  is_mature?: boolean;
+}
+
+/** Live from `from` until `to` (exclusive; undefined: until setOffline). */
+interface StreamWindow extends SimStreamInput {
+  id: string;
+  from: number;
+  to: number;
+}
+
+/** Live for `liveMs` of every `periodMs`, starting `phaseMs` into the period (benchmarks, demo). */
+export interface LiveSchedule extends SimStreamInput {
+  periodMs: number;
+  liveMs: number;
+  phaseMs?: number;
+}
 
 export interface FailOptions {
   /** Usually 500, 502, 503 or 429; a 4xx such as 401 also works (a Twitch error body). */
@@ -215,6 +240,9 @@ export class TwitchSimulator {
   private readonly peakInFlight = new Map<FaultPath, number>();
   private rateLimit: RateLimitOptions | null;
   private latencyMs: number;
+  private readonly streamWindows = new Map<string, StreamWindow[]>();
+  private readonly liveSchedules = new Map<string, LiveSchedule>();
+  private streamSeq = 0;
   /** Broadcasters whose Get Clips requests all fail with a status (until cleared). */
   private readonly failingBroadcasters = new Map<string, number>();
   private readonly tokenTtlSeconds: number;
@@ -358,6 +386,81 @@ export class TwitchSimulator {
       stored.visibleAfterMs = patch.visibleAfter?.getTime() ?? 0;
   }
 
+  // ---- live streams (Get Streams) ----------------------------------------------------------
+
+  /** The user goes live now (a new stream) until setOffline; `startedAt` to back-date it. */
+  setLive(userId: string, input: SimStreamInput = {}, startedAt = new Date()): void {
+    this.setOffline(userId, startedAt);
+    this.addStreamWindow(userId, startedAt, undefined, input);
+  }
+
+  /** The user's current stream ends (at `at`, default now). */
+  setOffline(userId: string, at = new Date()): void {
+    for (const window of this.streamWindows.get(userId) ?? []) {
+      if (window.to > at.getTime()) window.to = Math.max(window.from, at.getTime());
+    }
+    this.liveSchedules.delete(userId);
+  }
+
+  /** A stream from `from` to `to` (exclusive; undefined = open-ended): live on a schedule. */
+  addStreamWindow(userId: string, from: Date, to: Date | undefined, input: SimStreamInput = {}) {
+    const list = this.streamWindows.get(userId) ?? [];
+    list.push({
+      ...input,
+      id: String(40_000_000_000 + ++this.streamSeq),
+      from: Math.floor(from.getTime() / 1000) * 1000,
+      to: to ? to.getTime() : Number.POSITIVE_INFINITY,
+    });
+    this.streamWindows.set(userId, list);
+  }
+
+  /** Live `liveMs` out of every `periodMs` from now on (replaces the user's windows). */
+  setLiveSchedule(userId: string, schedule: LiveSchedule): void {
+    this.streamWindows.delete(userId);
+    this.liveSchedules.set(userId, schedule);
+  }
+
+  /** The user's stream at `now`, as Get Streams shows it, or undefined when offline. */
+  liveStream(userId: string, now = Date.now()): HelixStream | undefined {
+    let window: StreamWindow | undefined = (this.streamWindows.get(userId) ?? []).find(
+      (candidate) => candidate.from <= now && now < candidate.to,
+    );
+    const schedule = this.liveSchedules.get(userId);
+    if (!window && schedule) {
+      const into =
+        (((now - (schedule.phaseMs ?? 0)) % schedule.periodMs) + schedule.periodMs) %
+        schedule.periodMs;
+      if (into < schedule.liveMs) {
+        const from = Math.floor((now - into) / 1000) * 1000;
+        window = {
+          ...schedule,
+          id: `5${Math.floor(from / 1000)}${userId}`,
+          from,
+          to: from + schedule.liveMs,
+        };
+      }
+    }
+    if (!window) return undefined;
+    const user = this.users.get(userId);
+    const login = user?.login ?? `streamer_${userId}`;
+    return {
+      id: window.id,
+      user_id: userId,
+      user_login: login,
+      user_name: user?.display_name ?? login,
+      game_id: window.game_id ?? '509658',
+      game_name: window.game_name ?? 'Just Chatting',
+      type: 'live',
+      title: window.title ?? `${user?.display_name ?? login} ao vivo`,
+      viewer_count: window.viewer_count ?? 100,
+      started_at: twitchTime(window.from),
+      language: window.language ?? 'pt',
+      thumbnail_url: `https://static-cdn.jtvnw.net/previews-ttv/live_user_${login}-{width}x{height}.jpg`,
+      tags: window.tags ?? ['Português'],
+      is_mature: window.is_mature ?? false,
+    };
+  }
+
   clipCount(broadcasterId?: string): number {
     if (broadcasterId !== undefined) return this.clips.get(broadcasterId)?.length ?? 0;
     return this.clipsById.size;
@@ -456,6 +559,8 @@ export class TwitchSimulator {
     this.users.clear();
     this.clips.clear();
     this.clipsById.clear();
+    this.streamWindows.clear();
+    this.liveSchedules.clear();
     this.buckets.clear();
     this.clientStats.clear();
     this.requestLog.length = 0;
@@ -485,8 +590,7 @@ export class TwitchSimulator {
       await this.handleToken(request, response, url);
       return;
     }
-    const resource = /^\/helix\/(clips|users)\/?$/.exec(url.pathname)?.[1] as
-      'clips' | 'users' | undefined;
+    const resource = helixPath(url.pathname) as 'clips' | 'users' | 'streams' | undefined;
     if (!resource) {
       this.sendJson(response, 404, { error: 'Not Found', status: 404, message: '' });
       return;
@@ -545,7 +649,7 @@ export class TwitchSimulator {
     request: IncomingMessage,
     response: ServerResponse,
     url: URL,
-    resource: 'clips' | 'users',
+    resource: 'clips' | 'users' | 'streams',
   ): void {
     const clientId = headerValue(request, 'client-id');
     const stats = this.statsFor(clientId ?? 'unknown');
@@ -594,7 +698,9 @@ export class TwitchSimulator {
       const body =
         resource === 'clips'
           ? this.getClips(url.searchParams, now)
-          : this.getUsers(url.searchParams);
+          : resource === 'streams'
+            ? this.getStreams(url.searchParams, now)
+            : this.getUsers(url.searchParams);
       this.sendJson(response, 200, body, headers);
     } catch (error) {
       if (!(error instanceof HelixHttpError)) throw error;
@@ -693,6 +799,60 @@ export class TwitchSimulator {
       data: page.map((stored) => ({ ...stored.clip })),
       pagination: cursor ? { cursor } : {},
     };
+  }
+
+  /**
+   * Helix Get Streams: `user_id` / `user_login` (100 together at most), `game_id`, `type`
+   * (`all` default, or `live`), `language`, `first` (1–100, default 20), `after` cursor. Live
+   * streams only (Twitch lists nothing else), by viewer count, highest first.
+   */
+  private getStreams(
+    params: URLSearchParams,
+    now: number,
+  ): { data: HelixStream[]; pagination: { cursor?: string } } {
+    const present = (name: string) => params.getAll(name).filter((value) => value !== '');
+    const userIds = present('user_id');
+    const logins = present('user_login').map((login) => login.toLowerCase());
+    if (userIds.length + logins.length > 100) {
+      throw new HelixHttpError(400, 'The maximum number of user_id and user_login values is 100');
+    }
+    const type = params.get('type') ?? 'all';
+    if (type !== 'all' && type !== 'live') {
+      throw new HelixHttpError(400, 'The parameter "type" must be "all" or "live"');
+    }
+    const first = parseFirst(params.get('first'));
+    const after = params.get('after');
+    let offset = 0;
+    if (after) {
+      const decoded = decodeCursor(after);
+      if (decoded === undefined)
+        throw new HelixHttpError(400, 'The parameter "after" is malformed');
+      offset = decoded;
+    }
+    const gameIds = present('game_id');
+    const languages = present('language');
+    let candidates: string[];
+    if (userIds.length + logins.length > 0) {
+      const byLogin = [...this.users.values()]
+        .filter((user) => logins.includes(user.login))
+        .map((user) => user.id);
+      candidates = [...new Set([...userIds, ...byLogin])];
+    } else {
+      candidates = [...new Set([...this.streamWindows.keys(), ...this.liveSchedules.keys()])];
+    }
+    const live = candidates
+      .map((id) => this.liveStream(id, now))
+      .filter((stream): stream is HelixStream => stream !== undefined)
+      .filter((stream) => gameIds.length === 0 || gameIds.includes(stream.game_id))
+      .filter((stream) => languages.length === 0 || languages.includes(stream.language))
+      .sort((a, b) => b.viewer_count - a.viewer_count || a.user_id.localeCompare(b.user_id));
+    const page = live.slice(offset, offset + first);
+    const more = offset + first < live.length;
+    const cursor =
+      more || (page.length === first && this.cursorOnFullPage)
+        ? encodeCursor(offset + first)
+        : undefined;
+    return { data: page, pagination: cursor ? { cursor } : {} };
   }
 
   private getUsers(params: URLSearchParams): { data: HelixUser[] } {
@@ -832,7 +992,7 @@ export class TwitchSimulator {
 }
 
 function helixPath(pathname: string): FaultPath | undefined {
-  return /^\/helix\/(clips|users)\/?$/.exec(pathname)?.[1] as FaultPath | undefined;
+  return /^\/helix\/(clips|users|streams)\/?$/.exec(pathname)?.[1] as FaultPath | undefined;
 }
 
 function headerValue(request: IncomingMessage, name: string): string | undefined {

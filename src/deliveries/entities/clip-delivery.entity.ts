@@ -1,16 +1,4 @@
-import {
-  Column,
-  Entity,
-  Index,
-  JoinColumn,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-  Unique,
-} from 'typeorm';
-import { BurstEntity } from '../../clips/entities/burst.entity';
-import { ClipEntity } from '../../clips/entities/clip.entity';
-import { StreamerEntity } from '../../streams/entities/streamer.entity';
-import { UserEntity } from '../../users/entities/user.entity';
+import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
 /** What the delivery row carries for the history (PRODUCT §13), as the old service stored it. */
 export interface DeliveryExtraPayload {
@@ -23,6 +11,10 @@ export interface DeliveryExtraPayload {
 /**
  * One clip delivered to one user (PRODUCT §13). Unique (user_id, clip_external_id): a clip
  * reaches a user once, whatever the retries and growths of its burst.
+ *
+ * user_id, streamer_id (ON DELETE CASCADE) and burst_id, clip_id (ON DELETE SET NULL) reference
+ * their tables through triggers, not foreign keys: see the DeliveryReferencesByTrigger migration
+ * (four referential checks per row were most of a 50,000-row fan-out).
  */
 @Entity('clip_deliveries')
 @Unique('uq_clip_deliveries_user_clip', ['userId', 'clipExternalId'])
@@ -38,30 +30,14 @@ export class ClipDeliveryEntity {
   @Column({ name: 'user_id', type: 'integer' })
   userId: number;
 
-  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id' })
-  user?: UserEntity;
-
   @Column({ name: 'streamer_id', type: 'integer' })
   streamerId: number;
-
-  @ManyToOne(() => StreamerEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'streamer_id' })
-  streamer?: StreamerEntity;
 
   @Column({ name: 'burst_id', type: 'integer', nullable: true })
   burstId: number | null;
 
-  @ManyToOne(() => BurstEntity, { onDelete: 'SET NULL' })
-  @JoinColumn({ name: 'burst_id' })
-  burst?: BurstEntity;
-
   @Column({ name: 'clip_id', type: 'integer', nullable: true })
   clipId: number | null;
-
-  @ManyToOne(() => ClipEntity, { onDelete: 'SET NULL' })
-  @JoinColumn({ name: 'clip_id' })
-  clip?: ClipEntity;
 
   @Column({ name: 'clip_external_id', type: 'varchar', length: 128 })
   clipExternalId: string;
