@@ -197,6 +197,8 @@ async function fillCreateAllShape(legacy: LegacyDatabase): Promise<void> {
       raw_payload: '{"event":"SALE_APPROVED"}',
     },
     { id: 2, sale_id: null, email: 'x@example.com', plan: 'Mensal Solo', status: 'approved' },
+    // Bought with an e-mail no user has: it stays pending for whoever gets that e-mail (§15).
+    { id: 3, sale_id: 'S-3', email: 'Nobody@Example.com', plan: 'Mensal Solo', status: 'APPROVED' },
   ]);
   await legacy.insert('user_channel_configs', [
     {
@@ -314,7 +316,7 @@ const FIRST_SUMMARY = [
   'bursts: read 3 old rows, replaced by 2 bursts re-derived by the burst rule over the imported ' +
     'clips (created 2, already stored 0); 2 old rows folded',
   "burst_clips: read 7 old rows, replaced by the re-derived bursts' 4 clips (one burst per clip)",
-  'purchases: read 2, inserted 1, updated 0, skipped 0, rejected 1',
+  'purchases: read 3, inserted 2, updated 0, skipped 0, rejected 1',
   'user_channel_configs: read 3, inserted 2, updated 0, skipped 0, rejected 1',
   'user_streamers: read 5, inserted 3, updated 0, skipped 0, rejected 2',
   'clip_deliveries: read 6, inserted 4, updated 0, skipped 0, rejected 1; 1 repeat of a user and clip folded',
@@ -356,6 +358,7 @@ describe('cli import-legacy', () => {
         user_channel_configs: 'SELECT * FROM user_channel_configs ORDER BY id',
         user_streamers: 'SELECT * FROM user_streamers ORDER BY id',
         clip_deliveries: 'SELECT * FROM clip_deliveries ORDER BY id',
+        billing_events: 'SELECT * FROM billing_events ORDER BY id',
       };
       const result: Record<string, unknown[]> = {};
       for (const [table, sql] of Object.entries(tables)) result[table] = (await db.query(sql)).rows;
@@ -641,7 +644,7 @@ describe('cli import-legacy', () => {
       ]);
     });
 
-    it('keeps channel configs (modes normalised, settings clamped) and subscriptions', async () => {
+    it('keeps channel configs (modes normalised, settings clamped), subscriptions and purchases', async () => {
       const configs = await db.query(
         `SELECT u.username, c.monitor_mode, c.partner_mode, c.clipador_chefe_username,
                 c.manual_min_clips, c.manual_interval_seconds, c.manual_min_clips_vod,
@@ -709,7 +712,8 @@ describe('cli import-legacy', () => {
         },
       ]);
       const purchases = await db.query(
-        `SELECT sale_id, email, plan, status, payment_method, raw_payload FROM purchases`,
+        `SELECT sale_id, email, plan, status, payment_method, raw_payload
+         FROM purchases ORDER BY sale_id`,
       );
       expect(purchases.rows).toEqual([
         {
@@ -720,6 +724,50 @@ describe('cli import-legacy', () => {
           payment_method: 'pix',
           raw_payload: '{"event":"SALE_APPROVED"}',
         },
+        {
+          sale_id: 'S-3',
+          email: 'nobody@example.com',
+          plan: 'Mensal Solo',
+          status: 'approved',
+          payment_method: null,
+          raw_payload: null,
+        },
+      ]);
+      // The old service applied S-1 to alice: billing must never apply it again (as a pending
+      // purchase, were the e-mail to move); S-3 reached nobody and stays pending.
+      const events = await db.query(
+        `SELECT e.event, e.sale_id, u.username FROM billing_events e
+         LEFT JOIN users u ON u.id = e.user_id ORDER BY e.id`,
+      );
+      expect(events.rows).toEqual([{ event: 'import-legacy', sale_id: 'S-1', username: 'alice' }]);
+    });
+
+    it('leaves a purchase the old service applied applied once, through the admin API', async () => {
+      const { rows } = await db.query<{ id: number; username: string }>(
+        `SELECT id, username FROM users`,
+      );
+      const id = (username: string) => rows.find((row) => row.username === username)!.id;
+      const login = await app
+        .http()
+        .post('/auth/login')
+        .send({ username: 'alice', password: PASSLIB_VECTORS.ascii.password });
+      const token = (login.body as { access_token: string }).access_token;
+      const patch = (userId: number, body: object) =>
+        app
+          .http()
+          .patch(`/admin/users/${userId}`)
+          .set('authorization', `Bearer ${token}`)
+          .send(body);
+      // S-1's e-mail moves from alice to carol: it was applied (to alice) and is not again.
+      expect((await patch(id('alice'), { email: null })).status).toBe(200);
+      expect((await patch(id('carol'), { email: 'alice@example.com' })).status).toBe(200);
+      // S-3 reached nobody: bob, given its e-mail, gets it (§15).
+      expect((await patch(id('bob'), { email: 'nobody@example.com' })).status).toBe(200);
+      const plans = await db.query(`SELECT username, plan FROM users ORDER BY username`);
+      expect(plans.rows).toEqual([
+        { username: 'alice', plan: 'Mensal Plus' },
+        { username: 'bob', plan: 'Mensal Solo' },
+        { username: 'carol', plan: 'free' },
       ]);
     });
 
@@ -750,7 +798,7 @@ describe('cli import-legacy', () => {
           'bursts: read 3 old rows, replaced by 2 bursts re-derived by the burst rule over the ' +
             'imported clips (created 0, already stored 2); 2 old rows folded',
           FIRST_SUMMARY[4],
-          'purchases: read 2, inserted 0, updated 0, skipped 1, rejected 1',
+          'purchases: read 3, inserted 0, updated 0, skipped 2, rejected 1',
           'user_channel_configs: read 3, inserted 0, updated 0, skipped 2, rejected 1',
           'user_streamers: read 5, inserted 0, updated 0, skipped 3, rejected 2',
           'clip_deliveries: read 6, inserted 0, updated 0, skipped 4, rejected 1; 1 repeat of a user and clip folded',

@@ -126,14 +126,14 @@ export class LegacyImportRepository {
     return rows[0];
   }
 
-  /** Purchases by sale_id (unique); returns how many were new. */
+  /** Purchases by sale_id (unique); returns the sale ids that were new. */
   async insertPurchases(
     manager: EntityManager,
     rows: readonly PurchaseImportRow[],
-  ): Promise<number> {
-    if (rows.length === 0) return 0;
+  ): Promise<string[]> {
+    if (rows.length === 0) return [];
     const column = <K extends keyof PurchaseImportRow>(key: K) => rows.map((row) => row[key]);
-    const inserted: unknown[] = await manager.query(
+    const inserted: Array<{ saleId: string }> = await manager.query(
       `INSERT INTO purchases (sale_id, email, plan, status, payment_method, raw_payload, created_at)
        SELECT u.sale_id, u.email, u.plan, u.status, u.payment_method, u.raw_payload,
               COALESCE(u.created_at, now())
@@ -141,7 +141,7 @@ export class LegacyImportRepository {
                    $7::timestamptz[])
          AS u(sale_id, email, plan, status, payment_method, raw_payload, created_at)
        ON CONFLICT (sale_id) DO NOTHING
-       RETURNING id`,
+       RETURNING sale_id AS "saleId"`,
       [
         column('saleId'),
         column('email'),
@@ -152,7 +152,26 @@ export class LegacyImportRepository {
         column('createdAt'),
       ],
     );
-    return inserted.length;
+    return inserted.map((row) => row.saleId);
+  }
+
+  /**
+   * For imported purchases whose e-mail is a user's here: one billing_events row saying the
+   * purchase was applied to that user (by the old service), so billing never applies it again as
+   * a pending purchase (BillingRepository.pendingPurchases). One whose e-mail has no user stays
+   * pending, as §15 wants. The billing module has no write for this: the SQL is the import's.
+   */
+  async markPurchasesApplied(manager: EntityManager, saleIds: readonly string[]): Promise<void> {
+    if (saleIds.length === 0) return;
+    await manager.query(
+      `INSERT INTO billing_events (event, sale_id, charge_key, user_id, payload_hash)
+       SELECT 'import-legacy', p.sale_id, 'legacy-purchase', u.id,
+              encode(sha256(convert_to(COALESCE(p.raw_payload, p.sale_id), 'UTF8')), 'hex')
+       FROM purchases p JOIN users u ON u.email = p.email
+       WHERE p.sale_id = ANY($1::text[])
+       ON CONFLICT (event, sale_id, charge_key) DO NOTHING`,
+      [saleIds],
+    );
   }
 
   /**

@@ -427,9 +427,13 @@ export class LegacyImportService {
       reject(report, 'purchases', row.id, mapped.reasons);
       return [];
     });
-    const inserted = await scope.transaction((manager) =>
-      this.repository.insertPurchases(manager, purchases),
-    );
+    const inserted = await scope.transaction(async (manager) => {
+      const saleIds = await this.repository.insertPurchases(manager, purchases);
+      // The old service applied these when they came; one whose e-mail is a user's here must not
+      // be applied again if that e-mail moves to another user later (§15's pending purchases).
+      await this.repository.markPurchasesApplied(manager, saleIds);
+      return saleIds.length;
+    });
     counts.inserted += inserted;
     counts.skipped += purchases.length - inserted;
   }

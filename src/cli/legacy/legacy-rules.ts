@@ -520,7 +520,10 @@ export interface PurchaseImportRow {
   createdAt: Date | null;
 }
 
-/** A Kirvano purchase as the old webhook stored it; the e-mail lower-cased, as users' are. */
+/**
+ * A Kirvano purchase as the old webhook stored it; the e-mail lower-cased, as users' are, and the
+ * status too (billing matches `approved`).
+ */
 export function mapPurchase(row: LegacyRow): Mapped<PurchaseImportRow> {
   const saleId = text(row.sale_id);
   if (!saleId) return { ok: false, reasons: ['no sale_id'] };
@@ -533,7 +536,7 @@ export function mapPurchase(row: LegacyRow): Mapped<PurchaseImportRow> {
       saleId,
       email: text(row.email)?.toLowerCase().slice(0, 255) ?? null,
       plan: text(row.plan)?.slice(0, 100) ?? null,
-      status: text(row.status)?.slice(0, 32) ?? null,
+      status: text(row.status)?.toLowerCase().slice(0, 32) ?? null,
       paymentMethod: text(row.payment_method)?.slice(0, 64) ?? null,
       rawPayload: typeof row.raw_payload === 'string' ? row.raw_payload : null,
       createdAt: timestamp(row.created_at),
