@@ -8,19 +8,20 @@ import { AppConfig } from '../config/configuration';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { AuthSessionEntity } from './entities/auth-session.entity';
 import { RefreshTokenEntity } from './entities/refresh-token.entity';
 import { JwtAuthGuard } from './guards/jwt-auth.guard';
 import { jwtModuleOptions } from './jwt-key';
 import { JwtStrategy } from './jwt.strategy';
 import { RolesGuard } from './guards/roles.guard';
 import { LoginThrottler } from './login-throttler';
-import { RefreshTokensRepository } from './refresh-tokens.repository';
+import { SessionsRepository } from './sessions.repository';
 import { TokenService } from './token.service';
 
 @Module({
   imports: [
     UsersModule,
-    TypeOrmModule.forFeature([RefreshTokenEntity]),
+    TypeOrmModule.forFeature([AuthSessionEntity, RefreshTokenEntity]),
     PassportModule,
     JwtModule.registerAsync({
       inject: [ConfigService],
@@ -34,7 +35,7 @@ import { TokenService } from './token.service';
     TokenService,
     JwtStrategy,
     LoginThrottler,
-    RefreshTokensRepository,
+    SessionsRepository,
     // Order matters: authentication establishes the user, then roles are checked.
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },

@@ -26,7 +26,8 @@ export function bearerTokenOf(request: FastifyRequest): string | null {
 
 /**
  * passport-jwt verifies the access token (signature with the KeyObject secret, HS256 only, expiry);
- * `validate` then checks the claims (type, exp, sub, role) and that the user still exists, as of
+ * `validate` then checks the claims (type, exp, sub, role, sid, ver) and that the user still
+ * exists with the token version the token was issued under (a password change moves it), as of
  * the database's change counters (see JwtAuthGuard), and returns the user the request acts as.
  */
 @Injectable()
@@ -69,7 +70,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
     const generations = await this.generations.read();
     const user = await this.users.findCurrent(claims.userId, generations.users);
     if (!user) throw new InvalidTokenError('User no longer exists');
+    if (user.tokenVersion !== claims.tokenVersion) {
+      throw new InvalidTokenError('Session ended by a password change; log in again');
+    }
     request.changeGenerations = generations;
-    return user;
+    return { id: user.id, username: user.username, role: user.role, sessionId: claims.sessionId };
   }
 }

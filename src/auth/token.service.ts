@@ -8,14 +8,21 @@ import { AppConfig } from '../config/configuration';
 
 export type TokenType = 'access' | 'refresh';
 
-export interface AccessClaims {
+/** Claims both kinds of token carry: whose, which session, under which token version. */
+interface SessionClaims {
   userId: number;
+  /** `sid`: the session (refresh-token family). */
+  sessionId: string;
+  /** `ver`: the user's token version when the token was issued. */
+  tokenVersion: number;
+}
+
+export interface AccessClaims extends SessionClaims {
   username: string;
   role: UserRole;
 }
 
-export interface RefreshClaims {
-  userId: number;
+export interface RefreshClaims extends SessionClaims {
   tokenId: string;
   expiresAt: Date;
 }
@@ -26,6 +33,8 @@ export interface TokenPayload {
   type?: unknown;
   exp?: unknown;
   jti?: unknown;
+  sid?: unknown;
+  ver?: unknown;
   username?: unknown;
   role?: unknown;
 }
@@ -57,21 +66,42 @@ export class TokenService {
     this.refreshSeconds = auth.refreshDays * 24 * 60 * 60;
   }
 
-  signAccess(claims: AccessClaims): string {
-    return this.jwt.sign(
-      { sub: String(claims.userId), username: claims.username, role: claims.role, type: 'access' },
-      { expiresIn: this.accessSeconds },
-    );
+  /** When a session started now ends: JWT_REFRESH_DAYS from its login, whatever rotates. */
+  sessionEnd(): Date {
+    return new Date(Date.now() + this.refreshSeconds * 1000);
   }
 
-  signRefresh(userId: number): { token: string; claims: RefreshClaims } {
+  /** An access token of a session; it never outlives the session. */
+  signAccess(claims: AccessClaims, sessionEnd: Date): string {
+    const exp = Math.min(
+      Math.floor(Date.now() / 1000) + this.accessSeconds,
+      Math.floor(sessionEnd.getTime() / 1000),
+    );
+    return this.jwt.sign({
+      sub: String(claims.userId),
+      username: claims.username,
+      role: claims.role,
+      type: 'access',
+      sid: claims.sessionId,
+      ver: claims.tokenVersion,
+      exp,
+    });
+  }
+
+  /** A refresh token of a session, expiring with it (rotation never extends a session). */
+  signRefresh(claims: SessionClaims, sessionEnd: Date): { token: string; claims: RefreshClaims } {
     const tokenId = randomUUID();
     const token = this.jwt.sign(
-      { sub: String(userId), type: 'refresh' },
-      { expiresIn: this.refreshSeconds, jwtid: tokenId },
+      {
+        sub: String(claims.userId),
+        type: 'refresh',
+        sid: claims.sessionId,
+        ver: claims.tokenVersion,
+        exp: Math.floor(sessionEnd.getTime() / 1000),
+      },
+      { jwtid: tokenId },
     );
-    const expiresAt = new Date(Date.now() + this.refreshSeconds * 1000);
-    return { token, claims: { userId, tokenId, expiresAt } };
+    return { token, claims: { ...claims, tokenId, expiresAt: sessionEnd } };
   }
 
   /** The claims of a payload the strategy has verified (signature, algorithm, expiry). */
@@ -81,7 +111,7 @@ export class TokenService {
     if (typeof username !== 'string' || (role !== 'admin' && role !== 'viewer')) {
       throw new InvalidTokenError();
     }
-    return { userId: userIdOf(payload), username, role };
+    return { ...sessionClaimsOf(payload), username, role };
   }
 
   verifyRefresh(token: string): RefreshClaims {
@@ -92,9 +122,9 @@ export class TokenService {
       throw new InvalidTokenError();
     }
     checkTypeAndExpiry(payload, 'refresh');
-    if (typeof payload.jti !== 'string') throw new InvalidTokenError();
+    if (typeof payload.jti !== 'string' || !UUID.test(payload.jti)) throw new InvalidTokenError();
     return {
-      userId: userIdOf(payload),
+      ...sessionClaimsOf(payload),
       tokenId: payload.jti,
       expiresAt: new Date((payload.exp as number) * 1000),
     };
@@ -108,6 +138,17 @@ function checkTypeAndExpiry(payload: TokenPayload, type: TokenType): void {
   if (payload.type !== type) {
     throw new InvalidTokenError(type === 'access' ? 'Not an access token' : 'Not a refresh token');
   }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function sessionClaimsOf(payload: TokenPayload): SessionClaims {
+  const { sid, ver } = payload;
+  if (typeof sid !== 'string' || !UUID.test(sid)) throw new InvalidTokenError();
+  if (typeof ver !== 'number' || !Number.isSafeInteger(ver) || ver < 0) {
+    throw new InvalidTokenError();
+  }
+  return { userId: userIdOf(payload), sessionId: sid, tokenVersion: ver };
 }
 
 function userIdOf(payload: TokenPayload): number {

@@ -1,3 +1,4 @@
+import { AuthSessionEntity } from '../auth/entities/auth-session.entity';
 import { RefreshTokenEntity } from '../auth/entities/refresh-token.entity';
 import { BurstClipEntity } from '../clips/entities/burst-clip.entity';
 import { BurstEntity } from '../clips/entities/burst.entity';
@@ -8,6 +9,7 @@ import { UserEntity } from '../users/entities/user.entity';
 /** Every table the data source maps; the TypeORM CLI and the app share this list. */
 export const ENTITIES = [
   UserEntity,
+  AuthSessionEntity,
   RefreshTokenEntity,
   StreamerEntity,
   ClipEntity,
