@@ -5,8 +5,8 @@
  * RESULT lines. The table is printed and written to bench/results/latest.md with the date and the
  * machine, ready for the README's Benchmarks section. Takes 6–8 minutes on the 2-core machine.
  *
- * `npm run bench -- read auth` runs only the named ones (read, auth, ingest, sync, ratelimit,
- * burst).
+ * `npm run bench -- read auth` runs only the named ones (read, auth, login-burst, ingest,
+ * sync, ratelimit, burst).
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { main as authOverhead } from './auth-overhead.bench';
 import { main as burstRule } from './burst-rule.bench';
 import { main as ingestWrite } from './ingest-write.bench';
+import { main as loginBurst } from './login-burst.bench';
 import { main as rateLimit } from './rate-limit.bench';
 import { main as readPath } from './read-path.bench';
 import { main as syncCycle } from './sync-cycle.bench';
@@ -27,6 +28,7 @@ import { BenchResult, log, printResult, runIfMain } from './support/stats';
 const BENCHMARKS: Array<[string, () => Promise<BenchResult | BenchResult[]>]> = [
   ['read', readPath],
   ['auth', authOverhead],
+  ['login-burst', loginBurst],
   ['ingest', ingestWrite],
   ['sync', syncCycle],
   ['ratelimit', rateLimit],
@@ -67,7 +69,12 @@ export async function main(): Promise<BenchResult[]> {
   const started = performance.now();
   const load = loadavg()[0].toFixed(2);
   ensureBuilt();
-  if (only.length === 0 || only.includes('read') || only.includes('auth')) {
+  if (
+    only.length === 0 ||
+    only.includes('read') ||
+    only.includes('auth') ||
+    only.includes('login-burst')
+  ) {
     // Fresh, so that its last hour holds its ~150 bursts.
     await ensureReadDataset(5);
   }
