@@ -7,6 +7,8 @@
  *
  * `npm run bench -- read auth` runs only the named ones (read, auth, login-burst, ingest,
  * sync, ratelimit, burst).
+ * `npm run bench -- read auth` runs only the named ones (read, auth, public, ingest, sync,
+ * ratelimit, burst, config-me, fanout).
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -15,8 +17,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { main as authOverhead } from './auth-overhead.bench';
 import { main as burstRule } from './burst-rule.bench';
+import { main as configMe } from './config-me.bench';
+import { main as deliveryFanout } from './delivery-fanout.bench';
 import { main as ingestWrite } from './ingest-write.bench';
 import { main as loginBurst } from './login-burst.bench';
+import { main as publicClips } from './public-clips.bench';
 import { main as rateLimit } from './rate-limit.bench';
 import { main as readPath } from './read-path.bench';
 import { main as syncCycle } from './sync-cycle.bench';
@@ -29,10 +34,13 @@ const BENCHMARKS: Array<[string, () => Promise<BenchResult | BenchResult[]>]> = 
   ['read', readPath],
   ['auth', authOverhead],
   ['login-burst', loginBurst],
+  ['public', publicClips],
   ['ingest', ingestWrite],
   ['sync', syncCycle],
   ['ratelimit', rateLimit],
   ['burst', burstRule],
+  ['config-me', configMe],
+  ['fanout', deliveryFanout],
 ];
 
 function machine(): string {

@@ -444,9 +444,31 @@ async function addStreamers(sim: ClipScenario): Promise<void> {
       `(${sim.streamers.map((s) => s.display_name).join(', ')}); ` +
       `a burst = ${MIN_CLIPS}+ clips within ${WINDOW_SECONDS} s`,
   );
+  await attachToChannel(sim);
   const { job_id } = await api<{ job_id: string }>('POST', '/ingestion/sync');
   say(
     `POST /ingestion/sync → job ${job_id}; after that the scheduler syncs every ${INGESTION_INTERVAL_SECONDS} s`,
+  );
+}
+
+/**
+ * The admin's own channel (the dashboard's Streams page): enough slots for every demo streamer,
+ * each attached, so its bursts are delivered and show in /config/me/history.
+ */
+async function attachToChannel(sim: ClipScenario): Promise<void> {
+  await api('PUT', '/config/me', { slots_configured: Math.max(1, sim.streamers.length) });
+  for (const streamer of sim.streamers) {
+    await api('POST', '/config/me/streamers', {
+      twitch_user_id: streamer.id,
+      display_name: streamer.display_name,
+      avatar_url: streamer.profile_image_url,
+      monitor_interval_seconds: WINDOW_SECONDS,
+      monitor_min_clips: MIN_CLIPS,
+    });
+  }
+  say(
+    `attached the ${sim.streamers.length} streamers to ${ADMIN.username}'s channel ` +
+      '(PUT /config/me, POST /config/me/streamers): the Streams page and /config/me/history show them',
   );
 }
 
@@ -464,6 +486,8 @@ function printHowToLook(): void {
     `   TOKEN=$(${loginCommand} | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`,
     `   curl -s '${SHOWN_URL}/clips/bursts/recent?since_minutes=60' -H "authorization: Bearer $TOKEN"`,
     `   curl -s ${SHOWN_URL}/streams -H "authorization: Bearer $TOKEN"`,
+    `   curl -s ${SHOWN_URL}/config/me -H "authorization: Bearer $TOKEN"`,
+    `   curl -s '${SHOWN_URL}/config/me/history?limit=25' -H "authorization: Bearer $TOKEN"`,
     ` API docs (Swagger UI): http://${SHOWN_URL}/docs     Service logs: ${relative(ROOT, SERVICE_LOG)}`,
     '',
     ' Below: a line for each burst Clipador finds (polling /clips/bursts/recent every 5 s).',

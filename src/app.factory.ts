@@ -9,6 +9,7 @@ import { DomainError } from './common/errors/domain.error';
 import { replyWithError } from './common/filters/all-exceptions.filter';
 import { jsonInputProblem } from './common/json-input';
 import { requestIdFor } from './common/logging';
+import { ROUTE_BODY_LIMIT } from './common/route-body-limit';
 import { createValidationPipe } from './common/validation';
 import { AppConfig, AppSection } from './config/configuration';
 
@@ -79,6 +80,10 @@ export function createFastifyAdapter(app: AppSection): FastifyAdapter {
     },
   });
   adapter.getInstance().server.maxConnections = http.maxConnections;
+  adapter.getInstance().addHook('onRoute', (route) => {
+    const limit = (route.config as Record<string, unknown> | undefined)?.[ROUTE_BODY_LIMIT];
+    if (typeof limit === 'number') route.bodyLimit = limit;
+  });
   return adapter;
 }
 

@@ -29,9 +29,11 @@ interface Tokens {
 interface HttpCase {
   /** What is wrong with the request. */
   name: string;
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete' | 'patch';
   path: string;
   as: Caller;
+  /** Extra request headers (e.g. Kirvano's Security-Token). */
+  headers?: Record<string, string>;
   /** A JSON body (or a function of the suite's tokens giving one), or raw text with its type. */
   body?: unknown;
   raw?: { type: string; text: string };
@@ -66,6 +68,14 @@ function unsigned(claims: Record<string, unknown>): string {
 }
 
 const VALID_STREAMER = { twitch_user_id: '424242' };
+const KIRVANO_TOKEN = 'bad-input-kirvano-token-0123456789';
+const KIRVANO = { 'Security-Token': KIRVANO_TOKEN };
+const sale = (fields: Record<string, unknown>) => ({
+  event: 'SALE_APPROVED',
+  sale_id: 'BAD-1',
+  customer: { email: 'bad-input@example.com' },
+  ...fields,
+});
 const streamer = (fields: Record<string, unknown>) => ({ ...VALID_STREAMER, ...fields });
 
 // One row per case, so that the table reads as the matrix.
@@ -165,6 +175,100 @@ const HTTP_CASES: HttpCase[] = [
   { name: 'a JSON string', method: 'post', path: '/monitoring/resolve', as: 'viewer', raw: { type: 'application/json', text: '"PADRAO"' }, status: 400, code: 'validation_failed', detail: /^body: Validation failed \(object is expected\)$/ },
   { name: 'malformed JSON', method: 'post', path: '/monitoring/resolve', as: 'viewer', raw: { type: 'application/json', text: "{modo: 'PADRAO'}" }, status: 400, code: 'malformed_json', detail: /not valid JSON/ },
 
+  // --- /config/me (PRODUCT §12) -----------------------------------------------------------
+  { name: 'no token', method: 'get', path: '/config/me', as: 'anonymous', status: 401, code: 'invalid_token', detail: /Missing bearer token/ },
+  { name: 'an unknown field', method: 'put', path: '/config/me', as: 'viewer', body: { channel_slug: 'mine' }, status: 400, code: 'validation_failed', detail: /channel_slug: is not an accepted field/ },
+  { name: 'a monitor_mode that does not exist', method: 'put', path: '/config/me', as: 'viewer', body: { monitor_mode: 'TURBO' }, status: 400, code: 'validation_failed', detail: /monitor_mode must be one of: AUTOMATICO, MANUAL, PADRAO, RAPIDO/ },
+  { name: 'monitor_mode null', method: 'put', path: '/config/me', as: 'viewer', body: { monitor_mode: null }, status: 400, code: 'validation_failed', detail: /monitor_mode must be one of/ },
+  { name: 'a number as partner_mode', method: 'put', path: '/config/me', as: 'viewer', body: { partner_mode: 2 }, status: 400, code: 'validation_failed', detail: /partner_mode must be one of: somente_bot, somente_chefe, chefe_e_bot/ },
+  { name: 'manual_min_clips 0', method: 'put', path: '/config/me', as: 'viewer', body: { manual_min_clips: 0 }, status: 400, code: 'validation_failed', detail: /manual_min_clips must be an integer from 1 to 20/ },
+  { name: 'manual_interval_seconds 601', method: 'put', path: '/config/me', as: 'viewer', body: { manual_interval_seconds: 601 }, status: 400, code: 'validation_failed', detail: /manual_interval_seconds must be an integer from 30 to 600/ },
+  { name: 'manual_interval_seconds as a string', method: 'put', path: '/config/me', as: 'viewer', body: { manual_interval_seconds: '60' }, status: 400, code: 'validation_failed', detail: /manual_interval_seconds must be an integer/ },
+  { name: 'manual_min_clips_vod 21', method: 'put', path: '/config/me', as: 'viewer', body: { manual_min_clips_vod: 21 }, status: 400, code: 'validation_failed', detail: /manual_min_clips_vod must be an integer from 1 to 20/ },
+  { name: 'a string as notify_online', method: 'put', path: '/config/me', as: 'viewer', body: { notify_online: 'yes' }, status: 400, code: 'validation_failed', detail: /notify_online must be true or false/ },
+  { name: 'a description over 2000 characters', method: 'put', path: '/config/me', as: 'viewer', body: { public_description: 'x'.repeat(2001) }, status: 400, code: 'validation_failed', detail: /public_description must be a string of up to 2000 characters/ },
+  { name: 'a chefe username over 80 characters', method: 'put', path: '/config/me', as: 'viewer', body: { clipador_chefe_username: 'x'.repeat(81) }, status: 400, code: 'validation_failed', detail: /clipador_chefe_username must be a non-blank string of up to 80/ },
+  { name: 'a viewer raising their own slots', method: 'put', path: '/config/me', as: 'viewer', body: { slots_configured: 999 }, status: 403, code: 'admin_only_field', detail: /^Apenas administradores podem alterar: slots_configured\.$/ },
+  { name: 'slots_configured 0', method: 'put', path: '/config/me', as: 'admin', body: { slots_configured: 0 }, status: 400, code: 'validation_failed', detail: /slots_configured must be an integer from 1 to 999/ },
+  { name: 'a JSON array', method: 'put', path: '/config/me', as: 'viewer', body: [{ notify_online: true }], status: 400, code: 'validation_failed', detail: /^body: Validation failed \(object is expected\)$/ },
+  { name: 'malformed JSON', method: 'put', path: '/config/me', as: 'viewer', raw: { type: 'application/json', text: '{"monitor_mode": ' }, status: 400, code: 'malformed_json', detail: /not valid JSON/ },
+  { name: 'no twitch_user_id', method: 'post', path: '/config/me/streamers', as: 'viewer', body: { display_name: 'Nobody' }, status: 400, code: 'validation_failed', detail: /twitch_user_id must be a numeric Twitch id or a login/ },
+  { name: 'a number as twitch_user_id', method: 'post', path: '/config/me/streamers', as: 'viewer', body: { twitch_user_id: 424242 }, status: 400, code: 'validation_failed', detail: /twitch_user_id must be a numeric Twitch id or a login/ },
+  { name: 'SQL injection as twitch_user_id', method: 'post', path: '/config/me/streamers', as: 'viewer', body: { twitch_user_id: "1' OR '1'='1" }, status: 400, code: 'validation_failed', detail: /twitch_user_id must be/ },
+  { name: 'a login of 2 characters', method: 'post', path: '/config/me/streamers', as: 'viewer', body: { twitch_user_id: 'ab' }, status: 400, code: 'validation_failed', detail: /twitch_user_id must be/ },
+  { name: 'an interval below 30', method: 'post', path: '/config/me/streamers', as: 'viewer', body: { twitch_user_id: '424242', monitor_interval_seconds: 29 }, status: 400, code: 'validation_failed', detail: /monitor_interval_seconds must be an integer from 30 to 600/ },
+  { name: 'monitor_min_clips 11', method: 'post', path: '/config/me/streamers', as: 'viewer', body: { twitch_user_id: '424242', monitor_min_clips: 11 }, status: 400, code: 'validation_failed', detail: /monitor_min_clips must be an integer from 1 to 10/ },
+  { name: 'a javascript: avatar URL', method: 'post', path: '/config/me/streamers', as: 'viewer', body: { twitch_user_id: '424242', avatar_url: 'javascript:alert(1)' }, status: 400, code: 'validation_failed', detail: /avatar_url must be an http\(s\) URL of up to 500/ },
+  { name: 'an avatar URL over 500 characters', method: 'post', path: '/config/me/streamers', as: 'viewer', body: { twitch_user_id: '424242', avatar_url: `https://example.com/${'a'.repeat(500)}` }, status: 400, code: 'validation_failed', detail: /avatar_url must be an http\(s\) URL of up to 500/ },
+  { name: 'a label over 120 characters', method: 'post', path: '/config/me/streamers', as: 'viewer', body: { twitch_user_id: '424242', label: 'x'.repeat(121) }, status: 400, code: 'validation_failed', detail: /label must be a string of up to 120/ },
+  { name: 'a viewer choosing api_mode', method: 'post', path: '/config/me/streamers', as: 'viewer', body: { twitch_user_id: '424242', api_mode: 'clipador_trial' }, status: 403, code: 'admin_only_field', detail: /^Apenas administradores podem alterar: api_mode\.$/ },
+  { name: 'an unknown api_mode', method: 'post', path: '/config/me/streamers', as: 'admin', body: { twitch_user_id: '424242', api_mode: 'premium' }, status: 400, code: 'validation_failed', detail: /api_mode must be one of: clipador_only, clipador_trial, client/ },
+  { name: 'api_mode client (no credentials on an attach)', method: 'post', path: '/config/me/streamers', as: 'admin', body: { twitch_user_id: '424242', api_mode: 'client' }, status: 400, code: 'validation_failed', detail: /api_mode client needs/ },
+  { name: "a streamer's global field (unknown here)", method: 'post', path: '/config/me/streamers', as: 'viewer', body: { twitch_user_id: '424242', is_active: false }, status: 400, code: 'validation_failed', detail: /is_active: is not an accepted field/ },
+  { name: 'a streamer already attached', method: 'post', path: '/config/me/streamers', as: 'viewer', body: { twitch_user_id: '777' }, status: 409, code: 'streamer_already_attached', detail: /^Streamer já configurado\.$/ },
+  { name: 'a streamer beyond the slots', method: 'post', path: '/config/me/streamers', as: 'viewer', body: { twitch_user_id: '424242', display_name: 'Over' }, status: 409, code: 'slot_limit_reached', detail: /^Limite de slots atingido para o seu plano\.$/ },
+  { name: 'a streamer_id that is not a number', method: 'delete', path: '/config/me/streamers/abc', as: 'viewer', status: 400, code: 'validation_failed', detail: /streamer_id must be an integer from 1 to 2147483647/ },
+  { name: 'streamer_id 0', method: 'delete', path: '/config/me/streamers/0', as: 'viewer', status: 400, code: 'validation_failed', detail: /streamer_id must be an integer from 1/ },
+  { name: 'a streamer_id not attached', method: 'delete', path: '/config/me/streamers/2147483647', as: 'viewer', status: 404, code: 'streamer_not_attached', detail: /^Streamer não configurado\.$/ },
+  { name: 'an empty list', method: 'post', path: '/config/me/streamers/reorder', as: 'viewer', body: { streamer_ids: [] }, status: 400, code: 'validation_failed', detail: /streamer_ids must be an array of 1-999 distinct streamer ids/ },
+  { name: 'a repeated id', method: 'post', path: '/config/me/streamers/reorder', as: 'viewer', body: { streamer_ids: [1, 1] }, status: 400, code: 'validation_failed', detail: /streamer_ids must be an array of 1-999 distinct/ },
+  { name: 'ids as strings', method: 'post', path: '/config/me/streamers/reorder', as: 'viewer', body: { streamer_ids: ['1'] }, status: 400, code: 'validation_failed', detail: /streamer_ids must be an array/ },
+  { name: 'an id beyond the integer column', method: 'post', path: '/config/me/streamers/reorder', as: 'viewer', body: { streamer_ids: [2147483648] }, status: 400, code: 'validation_failed', detail: /streamer_ids must be an array/ },
+  { name: 'an id not attached', method: 'post', path: '/config/me/streamers/reorder', as: 'viewer', body: { streamer_ids: [2147483647] }, status: 400, code: 'validation_failed', detail: /streamer_ids: not attached to your channel: 2147483647/ },
+  { name: 'an unknown field', method: 'post', path: '/config/me/streamers/reorder', as: 'viewer', body: { streamer_ids: [1], order: 'asc' }, status: 400, code: 'validation_failed', detail: /order: is not an accepted field/ },
+  { name: 'limit 0', method: 'get', path: '/config/me/history?limit=0', as: 'viewer', status: 400, code: 'validation_failed', detail: /limit must be an integer from 1 to 200/ },
+  { name: 'limit 201', method: 'get', path: '/config/me/history?limit=201', as: 'viewer', status: 400, code: 'validation_failed', detail: /limit must be an integer from 1 to 200/ },
+  { name: 'limit not a number', method: 'get', path: '/config/me/history?limit=abc', as: 'viewer', status: 400, code: 'validation_failed', detail: /limit must be an integer/ },
+  { name: 'limit twice', method: 'get', path: '/config/me/history?limit=5&limit=5', as: 'viewer', status: 400, code: 'validation_failed', detail: /limit must be an integer/ },
+  { name: 'a cursor that is not one', method: 'get', path: `/config/me/history?before=${encodeURIComponent("1' OR 1=1 --")}`, as: 'viewer', status: 400, code: 'validation_failed', detail: /before must be a cursor as next_before gives it/ },
+  { name: 'a cursor on a day that does not exist', method: 'get', path: '/config/me/history?before=2026-02-31T00:00:00Z,1', as: 'viewer', status: 400, code: 'validation_failed', detail: /before must be a cursor/ },
+  { name: 'an unknown query parameter', method: 'get', path: '/config/me/history?offset=10', as: 'viewer', status: 400, code: 'validation_failed', detail: /offset: is not an accepted field/ },
+  // --- GET /public/clips (no login) -------------------------------------------------------
+  { name: 'limit 0', method: 'get', path: '/public/clips?limit=0', as: 'anonymous', status: 400, code: 'validation_failed', detail: /limit must be an integer from 1 to 50/ },
+  { name: 'limit 51', method: 'get', path: '/public/clips?limit=51', as: 'anonymous', status: 400, code: 'validation_failed', detail: /limit must be an integer from 1 to 50/ },
+  { name: 'limit negative', method: 'get', path: '/public/clips?limit=-1', as: 'anonymous', status: 400, code: 'validation_failed', detail: /limit must be an integer/ },
+  { name: 'limit fractional', method: 'get', path: '/public/clips?limit=2.5', as: 'anonymous', status: 400, code: 'validation_failed', detail: /limit must be an integer/ },
+  { name: 'limit not a number', method: 'get', path: '/public/clips?limit=all', as: 'anonymous', status: 400, code: 'validation_failed', detail: /limit must be an integer/ },
+  { name: 'limit twice', method: 'get', path: '/public/clips?limit=5&limit=6', as: 'anonymous', status: 400, code: 'validation_failed', detail: /limit must be an integer/ },
+  { name: 'SQL injection in limit', method: 'get', path: `/public/clips?limit=${encodeURIComponent('12; DROP TABLE clips')}`, as: 'anonymous', status: 400, code: 'validation_failed', detail: /limit must be an integer/ },
+  { name: 'an unknown query parameter', method: 'get', path: '/public/clips?offset=10', as: 'anonymous', status: 400, code: 'validation_failed', detail: /offset: is not an accepted field/ },
+
+  // --- POST /webhooks/kirvano (no login; Security-Token) ------------------------------------
+  { name: 'no Security-Token', method: 'post', path: '/webhooks/kirvano', as: 'anonymous', body: sale({}), status: 403, code: 'invalid_token', detail: /^Invalid token$/ },
+  { name: 'a wrong Security-Token', method: 'post', path: '/webhooks/kirvano', as: 'anonymous', headers: { 'Security-Token': `${KIRVANO_TOKEN}0` }, body: sale({}), status: 403, code: 'invalid_token', detail: /^Invalid token$/ },
+  { name: 'the token as a bearer instead', method: 'post', path: '/webhooks/kirvano', as: () => `Bearer ${KIRVANO_TOKEN}`, body: sale({}), status: 403, code: 'invalid_token', detail: /^Invalid token$/ },
+  { name: 'no customer', method: 'post', path: '/webhooks/kirvano', as: 'anonymous', headers: KIRVANO, body: { event: 'SALE_APPROVED', sale_id: 'BAD-1' }, status: 400, code: 'email_missing', detail: /^Email missing$/ },
+  { name: 'an e-mail that is an object', method: 'post', path: '/webhooks/kirvano', as: 'anonymous', headers: KIRVANO, body: sale({ customer: { email: { $ne: null } } }), status: 400, code: 'email_missing', detail: /^Email missing$/ },
+  { name: 'an e-mail that is not one', method: 'post', path: '/webhooks/kirvano', as: 'anonymous', headers: KIRVANO, body: sale({ customer: { email: "x' OR '1'='1" } }), status: 400, code: 'invalid_email', detail: /customer.email is not an e-mail address/ },
+  { name: 'an approval without sale_id', method: 'post', path: '/webhooks/kirvano', as: 'anonymous', headers: KIRVANO, body: sale({ sale_id: undefined }), status: 400, code: 'sale_id_missing', detail: /^sale_id missing$/ },
+  { name: 'a sale_id that is an object', method: 'post', path: '/webhooks/kirvano', as: 'anonymous', headers: KIRVANO, body: sale({ sale_id: { id: 1 } }), status: 400, code: 'sale_id_missing', detail: /^sale_id missing$/ },
+  { name: 'a sale_id longer than the column', method: 'post', path: '/webhooks/kirvano', as: 'anonymous', headers: KIRVANO, body: sale({ sale_id: 'S'.repeat(129) }), status: 400, code: 'sale_id_too_long', detail: /at most 128 characters/ },
+  { name: 'a JSON array', method: 'post', path: '/webhooks/kirvano', as: 'anonymous', headers: KIRVANO, body: [sale({})], status: 400, code: 'email_missing', detail: /^Email missing$/ },
+  { name: 'malformed JSON', method: 'post', path: '/webhooks/kirvano', as: 'anonymous', headers: KIRVANO, raw: { type: 'application/json', text: '{"event":"SALE_APPROVED",' }, status: 400, code: 'malformed_json', detail: /not valid JSON/ },
+  { name: 'a body over 64 KB', method: 'post', path: '/webhooks/kirvano', as: 'anonymous', headers: KIRVANO, raw: { type: 'application/json', text: JSON.stringify(sale({ padding: 'x'.repeat(65 * 1024) })) }, status: 413, code: 'payload_too_large', detail: /./ },
+
+  // --- /admin/users… (admins only) ----------------------------------------------------------
+  { name: 'no token', method: 'get', path: '/admin/users', as: 'anonymous', status: 401, code: 'invalid_token', detail: /Missing bearer token/ },
+  { name: 'a viewer listing users', method: 'get', path: '/admin/users', as: 'viewer', status: 403, code: 'forbidden', detail: /roles: admin/ },
+  { name: 'limit 0', method: 'get', path: '/admin/users?limit=0', as: 'admin', status: 400, code: 'validation_failed', detail: /limit must be an integer from 1 to 200/ },
+  { name: 'after not a number', method: 'get', path: '/admin/users?after=abc', as: 'admin', status: 400, code: 'validation_failed', detail: /after must be an integer/ },
+  { name: 'a viewer changing a plan', method: 'patch', path: '/admin/users/1', as: 'viewer', body: { plan: 'Super' }, status: 403, code: 'forbidden', detail: /roles: admin/ },
+  { name: 'an id that is not a number', method: 'patch', path: '/admin/users/abc', as: 'admin', body: { plan: 'Super' }, status: 400, code: 'validation_failed', detail: /id must be an integer from 1 to 2147483647/ },
+  { name: 'an unknown role', method: 'patch', path: '/admin/users/1', as: 'admin', body: { role: 'root' }, status: 400, code: 'validation_failed', detail: /role must be one of admin, viewer/ },
+  { name: 'an unknown field', method: 'patch', path: '/admin/users/1', as: 'admin', body: { hashed_password: 'x' }, status: 400, code: 'validation_failed', detail: /hashed_password: is not an accepted field/ },
+  { name: 'an e-mail that is not one', method: 'patch', path: '/admin/users/1', as: 'admin', body: { email: 'nobody' }, status: 400, code: 'validation_failed', detail: /email must be an e-mail address/ },
+  { name: 'zero slots', method: 'patch', path: '/admin/users/1', as: 'admin', body: { slots_configured: 0 }, status: 400, code: 'validation_failed', detail: /slots_configured must be an integer from 1 to 999/ },
+  { name: 'an expiry without a time zone', method: 'patch', path: '/admin/users/1', as: 'admin', body: { plan_expires_at: '2030-01-01T00:00:00' }, status: 400, code: 'validation_failed', detail: /plan_expires_at must be an ISO 8601 date-time with a time zone/ },
+  { name: 'a null plan', method: 'patch', path: '/admin/users/1', as: 'admin', body: { plan: null }, status: 400, code: 'validation_failed', detail: /plan must be a plan name/ },
+  { name: 'a user nobody has', method: 'patch', path: '/admin/users/2147483647', as: 'admin', body: { plan: 'Super' }, status: 404, code: 'user_not_found', detail: /User 2147483647 not found/ },
+  { name: 'no password', method: 'post', path: '/admin/users', as: 'admin', body: { username: 'newbie' }, status: 400, code: 'validation_failed', detail: /password must be a string of 8 to 72 bytes/ },
+  { name: 'a username with spaces', method: 'post', path: '/admin/users', as: 'admin', body: { username: 'two words', password: 'long-enough-1' }, status: 400, code: 'validation_failed', detail: /username must be 1 to 100 letters/ },
+  { name: 'a plan at creation (unknown field)', method: 'post', path: '/admin/users', as: 'admin', body: { username: 'newbie', password: 'long-enough-1', plan: 'Super' }, status: 400, code: 'validation_failed', detail: /plan: is not an accepted field/ },
+  { name: 'a username that exists', method: 'post', path: '/admin/users', as: 'admin', body: (t: Tokens) => ({ username: t.viewer.user.username, password: 'long-enough-1' }), status: 409, code: 'username_taken', detail: /already exists/ },
+  { name: 'a viewer resetting a password', method: 'post', path: '/admin/users/1/password', as: 'viewer', body: { new_password: 'long-enough-1' }, status: 403, code: 'forbidden', detail: /roles: admin/ },
+  { name: 'a password over 72 bytes', method: 'post', path: '/admin/users/1/password', as: 'admin', body: { new_password: 'ç'.repeat(37) }, status: 400, code: 'validation_failed', detail: /new_password must be a string of 8 to 72 bytes/ },
+  { name: 'a password for a user nobody has', method: 'post', path: '/admin/users/2147483647/password', as: 'admin', body: { new_password: 'long-enough-1' }, status: 404, code: 'user_not_found', detail: /User 2147483647 not found/ },
+
   // --- routes that do not exist -----------------------------------------------------------
   { name: 'POST on a GET-only route', method: 'post', path: '/health', as: 'anonymous', status: 404, code: 'not_found', detail: /POST \/health/ },
   { name: 'a path that does not exist', method: 'get', path: '/streams/1/clips', as: 'admin', status: 404, code: 'not_found', detail: /\/streams\/1\/clips/ },
@@ -218,6 +322,7 @@ describe('bad input', () => {
         // Many refused logins come from one address here; throttling has its own spec.
         CLIPADOR_LOGIN_MAX_FAILURES_PER_ADDRESS: '10000',
         CLIPADOR_LOGIN_MAX_FAILURES_PER_USERNAME_ADDRESS: '10000',
+        CLIPADOR_KIRVANO_TOKEN: KIRVANO_TOKEN,
       },
     });
     tokens = {
@@ -227,6 +332,13 @@ describe('bad input', () => {
     };
     await testApp.dataSource.query('DELETE FROM users WHERE id = $1', [tokens.deleted.user.id]);
     await createStreamer(testApp, { twitchUserId: '777' });
+    // The viewer's one slot holds streamer 777: a second attach is over the limit.
+    await testApp
+      .http()
+      .post('/config/me/streamers')
+      .set('Authorization', tokens.viewer.bearer)
+      .send({ twitch_user_id: '777' })
+      .expect(201);
     seeder = new SeedService(
       testApp.dataSource,
       testApp.app.get(StreamsService),
@@ -289,6 +401,18 @@ describe('bad input', () => {
       'GET /clips/bursts/recent',
       'POST /monitoring/resolve',
       'POST /ingestion/sync',
+      'GET /config/me',
+      'PUT /config/me',
+      'POST /config/me/streamers',
+      'DELETE /config/me/streamers/abc',
+      'POST /config/me/streamers/reorder',
+      'GET /config/me/history',
+      'GET /public/clips',
+      'POST /webhooks/kirvano',
+      'GET /admin/users',
+      'PATCH /admin/users/1',
+      'POST /admin/users',
+      'POST /admin/users/1/password',
     ]) {
       expect(routes).toContain(route);
     }
@@ -300,6 +424,7 @@ describe('bad input', () => {
     let request = testApp.http()[c.method](c.path);
     const header = authorization(c.as);
     if (header) request = request.set('Authorization', header);
+    for (const [name, value] of Object.entries(c.headers ?? {})) request = request.set(name, value);
     if (c.raw) request = request.set('Content-Type', c.raw.type).send(c.raw.text);
     else if (typeof c.body === 'function')
       request = request.send((c.body as (t: Tokens) => object)(tokens));

@@ -1,8 +1,14 @@
 import { AuthSessionEntity } from '../auth/entities/auth-session.entity';
 import { RefreshTokenEntity } from '../auth/entities/refresh-token.entity';
+import { BillingEventEntity } from '../billing/entities/billing-event.entity';
+import { PurchaseEntity } from '../billing/entities/purchase.entity';
+import { UserChannelConfigEntity } from '../channels/entities/user-channel-config.entity';
+import { UserStreamerEntity } from '../channels/entities/user-streamer.entity';
 import { BurstClipEntity } from '../clips/entities/burst-clip.entity';
 import { BurstEntity } from '../clips/entities/burst.entity';
 import { ClipEntity } from '../clips/entities/clip.entity';
+import { ClipDeliveryEntity } from '../deliveries/entities/clip-delivery.entity';
+import { LiveSessionEntity } from '../streams/entities/live-session.entity';
 import { StreamerEntity } from '../streams/entities/streamer.entity';
 import { UserEntity } from '../users/entities/user.entity';
 
@@ -15,4 +21,10 @@ export const ENTITIES = [
   ClipEntity,
   BurstEntity,
   BurstClipEntity,
+  UserChannelConfigEntity,
+  UserStreamerEntity,
+  ClipDeliveryEntity,
+  PurchaseEntity,
+  BillingEventEntity,
+  LiveSessionEntity,
 ];

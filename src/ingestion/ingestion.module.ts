@@ -1,3 +1,4 @@
+import { DeliveriesModule } from '../deliveries/deliveries.module';
 import { BullModule } from '@nestjs/bull';
 import { DynamicModule, Logger, Module, Provider } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
@@ -11,11 +12,12 @@ import { InProcessJobQueue } from './in-process-job-queue';
 import { InProcessWorker } from './in-process-worker';
 import { IngestionStatusService } from './ingestion-status.service';
 import { IngestionController } from './ingestion.controller';
-import { INGESTION_QUEUE } from './ingestion.jobs';
+import { INGESTION_CYCLE_QUEUE, INGESTION_QUEUE } from './ingestion.jobs';
 import { IngestionProcessor } from './ingestion.processor';
 import { IngestionScheduler } from './ingestion.scheduler';
 import { IngestionService } from './ingestion.service';
 import { IngestionJobHandler, JobQueue } from './job-queue';
+import { SyncCyclePlanner } from './sync-cycle.planner';
 import { SyncInterruption } from './sync-interruption';
 import { WorkerHeartbeat } from './worker-heartbeat';
 
@@ -29,9 +31,15 @@ import { WorkerHeartbeat } from './worker-heartbeat';
 export class IngestionModule {
   static forRoot(config: AppConfig): DynamicModule {
     const roles = new Set(config.app.roles);
-    const imports: DynamicModule['imports'] = [StreamsModule, ClipsModule, TwitchModule];
+    const imports: DynamicModule['imports'] = [
+      StreamsModule,
+      ClipsModule,
+      TwitchModule,
+      DeliveriesModule,
+    ];
     const providers: Provider[] = [
       IngestionService,
+      SyncCyclePlanner,
       IngestionStatusService,
       SyncInterruption,
       { provide: IngestionJobHandler, useExisting: IngestionService },
@@ -53,7 +61,7 @@ export class IngestionModule {
             };
           },
         }),
-        BullModule.registerQueue({ name: INGESTION_QUEUE }),
+        BullModule.registerQueue({ name: INGESTION_QUEUE }, { name: INGESTION_CYCLE_QUEUE }),
       );
       providers.push({ provide: JobQueue, useClass: BullJobQueue });
       if (roles.has('worker')) providers.push(IngestionProcessor);

@@ -7,6 +7,8 @@ import { StreamerDto } from './dto/streamer.dto';
 import { ApiMode } from './entities/streamer.entity';
 import {
   ImportedStreamerFields,
+  LiveStreamRow,
+  LiveTransitions,
   NewStreamerRow,
   StreamerImportState,
   StreamerRecord,
@@ -32,6 +34,9 @@ export interface StreamerForSync {
   monitorMinClips: number;
   lastClipSyncedAt: Date | null;
   hasClientCredentials: boolean;
+  /** Live status (§16), as the last complete Get Streams answers left it. */
+  isLive: boolean;
+  lastSeenLiveAt: Date | null;
 }
 
 /** A streamer's own Twitch app credentials, decrypted. Keep in memory only: never log or queue. */
@@ -47,6 +52,16 @@ export interface ClientCredentials {
  * is_active) or no value (avatar, trial end, credentials), as for `POST /streams`.
  */
 export type StreamerImport = CreateStreamerDto;
+
+/** What an attach knows of a streamer it may have to create. */
+export interface AttachStreamerInput {
+  twitchUserId: string;
+  displayName: string | null;
+  avatarUrl: string | null;
+  /** Admins only; an existing streamer keeps its own. */
+  apiMode: ApiMode | null;
+  managed: boolean;
+}
 
 export type StreamerImportOutcome = 'inserted' | 'updated' | 'skipped';
 
@@ -116,6 +131,48 @@ export class StreamsService {
     return this.updateImported(manager, stored, input);
   }
 
+  /**
+   * For a user's attach (PRODUCT §12), in the caller's transaction: the streamer with this
+   * twitch_user_id, created with the defaults (180 s / 2 clips / clipador_only, or the admin's
+   * api_mode) when it does not exist. `managed` is false when a viewer's attach creates it (§16).
+   * An existing streamer's settings are never changed.
+   */
+  async findOrCreateForAttach(
+    manager: EntityManager,
+    input: AttachStreamerInput,
+  ): Promise<{ id: number; created: boolean }> {
+    const apiMode = input.apiMode ?? DEFAULT_API_MODE;
+    const problems = credentialProblems({ api_mode: apiMode });
+    if (problems.length > 0) throw new ValidationFailedError(problems);
+    const result = await this.streamers.findOrInsertForAttach(
+      manager,
+      this.newStreamerRow({
+        twitch_user_id: input.twitchUserId,
+        display_name: input.displayName,
+        avatar_url: input.avatarUrl,
+        api_mode: apiMode,
+      }),
+      input.managed,
+    );
+    if (result.created) {
+      this.logger.log(
+        {
+          streamerId: result.id,
+          twitchUserId: input.twitchUserId,
+          apiMode,
+          managed: input.managed,
+        },
+        'streamer_created_by_attach',
+      );
+    }
+    return result;
+  }
+
+  /** Whether a streamer with this twitch_user_id exists. */
+  existsByTwitchUserId(twitchUserId: string): Promise<boolean> {
+    return this.streamers.existsByTwitchUserId(twitchUserId);
+  }
+
   /** For an import's clips: the streamers with these twitch_user_ids, in the caller's transaction. */
   async findByTwitchUserIds(
     manager: EntityManager,
@@ -134,6 +191,20 @@ export class StreamsService {
       { streamerId: deleted.id, twitchUserId: deleted.twitchUserId },
       'streamer_deleted',
     );
+  }
+
+  /** For ingestion's planner: the streamers §16 polls (active; managed or subscribed), by id. */
+  async findPolledForSync(): Promise<StreamerForSync[]> {
+    return (await this.streamers.findPolled()).map(toStreamerForSync);
+  }
+
+  /** For ingestion's planner: one complete Get Streams answer (see the repository). */
+  recordLiveChecks(
+    checkedAt: Date,
+    checkedIds: readonly number[],
+    live: readonly LiveStreamRow[],
+  ): Promise<LiveTransitions> {
+    return this.streamers.recordLiveChecks(checkedAt, checkedIds, live);
   }
 
   /** For ingestion: every active streamer, by id. */
@@ -160,13 +231,17 @@ export class StreamsService {
     return this.streamers.recordSynced(manager, streamerId, syncedUntil);
   }
 
-  /** Makes a skipped or failed sync visible on the streamer, with its reason. */
+  /**
+   * Makes a skipped or failed sync visible on the streamer, with its reason; inside the caller's
+   * transaction when a manager is given (an import that stores a streamer inactive with its reason).
+   */
   recordSyncProblem(
     streamerId: number,
     status: 'skipped' | 'failed',
     reason: string,
+    manager?: EntityManager,
   ): Promise<void> {
-    return this.streamers.recordSyncProblem(streamerId, status, reason);
+    return this.streamers.recordSyncProblem(streamerId, status, reason, manager);
   }
 
   /**
@@ -368,7 +443,18 @@ function toStreamerDto(record: StreamerRecord): StreamerDto {
     api_mode: record.apiMode,
     trial_expires_at: record.trialExpiresAt ? record.trialExpiresAt.toISOString() : null,
     has_client_credentials: record.hasClientCredentials,
+    is_live: record.isLive,
+    live_since: isoOrNull(record.liveSince),
+    live_viewer_count: record.liveViewerCount,
+    live_title: record.liveTitle,
+    live_game_name: record.liveGameName,
+    last_live_check_at: isoOrNull(record.lastLiveCheckAt),
+    last_seen_live_at: isoOrNull(record.lastSeenLiveAt),
   };
+}
+
+function isoOrNull(value: Date | null): string | null {
+  return value ? value.toISOString() : null;
 }
 
 function toStreamerForSync(record: StreamerRecord): StreamerForSync {
@@ -383,5 +469,7 @@ function toStreamerForSync(record: StreamerRecord): StreamerForSync {
     monitorMinClips: record.monitorMinClips,
     lastClipSyncedAt: record.lastClipSyncedAt,
     hasClientCredentials: record.hasClientCredentials,
+    isLive: record.isLive,
+    lastSeenLiveAt: record.lastSeenLiveAt,
   };
 }

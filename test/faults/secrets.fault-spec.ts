@@ -193,6 +193,38 @@ describe('secrets stay secret', () => {
       body: `{"username":"admin","password":${PASSWORD.value}}`,
     });
 
+    // The admin's channel: every streamer attached (two with their own secrets), so the syncs
+    // below deliver to it; refused attaches carry a secret where it does not belong.
+    expect(
+      (await call('/config/me', { method: 'PUT', headers: auth, body: { slots_configured: 10 } }))
+        .status,
+    ).toBe(200);
+    for (const { twitch_user_id } of created) {
+      const body = { twitch_user_id, monitor_interval_seconds: 120, monitor_min_clips: 2 };
+      expect(
+        (await call('/config/me/streamers', { method: 'POST', headers: auth, body })).status,
+      ).toBe(201);
+    }
+    for (const body of [
+      { twitch_user_id: '4005', client_twitch_client_secret: TYPO_SECRET.value },
+      { twitch_user_id: '4005', monitor_min_clips: TYPO_SECRET.value },
+      // Shaped like a login: looked up on Twitch, which does not know it (404).
+      { twitch_user_id: TYPO_SECRET.value },
+    ]) {
+      const status = (await call('/config/me/streamers', { method: 'POST', headers: auth, body }))
+        .status;
+      expect([400, 404]).toContain(status);
+    }
+    expect(
+      (
+        await call('/config/me/streamers', {
+          method: 'POST',
+          headers: auth,
+          body: `{"twitch_user_id":"4005","label":${TYPO_SECRET.value}}`,
+        })
+      ).status,
+    ).toBe(400);
+
     // Two sync cycles, through the queue, on the worker process.
     for (let cycle = 0; cycle < 2; cycle++) {
       const before = ((await call('/health/worker')).body as { last_sync_at?: string })
@@ -215,6 +247,17 @@ describe('secrets stay secret', () => {
       headers: auth,
       body: { modo: 'RAPIDO', viewers: 500 },
     });
+    const config = await call('/config/me', { headers: auth });
+    const attachedIds = (
+      config.body as { streamers: Array<{ streamer_id: number }> }
+    ).streamers.map((entry) => entry.streamer_id);
+    await call('/config/me/streamers/reorder', {
+      method: 'POST',
+      headers: auth,
+      body: { streamer_ids: [...attachedIds].reverse() },
+    });
+    await call('/config/me/history?limit=200', { headers: auth });
+    await call(`/config/me/streamers/${attachedIds[0]}`, { method: 'DELETE', headers: auth });
     await call('/health');
     await call('/health/ready');
     await call('/docs-json');
@@ -269,6 +312,10 @@ describe('secrets stay secret', () => {
     expect(redisDump).toMatch(/clipador\.ingestion\.sync-streamer/);
     expect(redisDump).toMatch(/"data":"\{\\"cycleId\\"/);
     expect(databaseDump).toMatch(/client_twitch_client_secret":"v1:/);
+    // The syncs delivered to the admin's channel, and the history answered them.
+    expect(worker.logs().some((line) => line.msg === 'deliveries_written')).toBe(true);
+    expect(databaseDump).toMatch(/^clip_deliveries /m);
+    expect(answers.join('\n')).toMatch(/"clip_external_id"/);
   });
 
   it.each(secrets.map((secret) => [secret.label, secret] as const))(

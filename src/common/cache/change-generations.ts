@@ -16,6 +16,8 @@ import { DataSource } from 'typeorm';
 export interface ChangeGenerations {
   users: number;
   bursts: number;
+  /** What the public clip feed shows (clips, streamers' names and activity): src/public. */
+  clips: number;
 }
 
 const READ_SQL = 'SELECT name, value FROM cache_generations';
@@ -61,9 +63,11 @@ export class ChangeGenerationsReader {
 
   private async query(): Promise<ChangeGenerations> {
     const rows: Array<{ name: string; value: string }> = await this.dataSource.query(READ_SQL);
-    const generations: ChangeGenerations = { users: 0, bursts: 0 };
+    const generations: ChangeGenerations = { users: 0, bursts: 0, clips: 0 };
     for (const row of rows) {
-      if (row.name === 'users' || row.name === 'bursts') generations[row.name] = Number(row.value);
+      if (row.name === 'users' || row.name === 'bursts' || row.name === 'clips') {
+        generations[row.name] = Number(row.value);
+      }
     }
     return generations;
   }

@@ -1,10 +1,18 @@
 import { InitialSchema1796014600969 } from './1796014600969-InitialSchema';
 import { ChangeGenerations1796018629257 } from './1796018629257-ChangeGenerations';
-import { SessionFamilies1796172774337 } from './1796172774337-SessionFamilies';
+import { ChannelsSchema1796171474800 } from './1796171474800-ChannelsSchema';
+import { PublicClipsGeneration1796171513057 } from './1796171513057-PublicClipsGeneration';
+import { LiveStatus1796173075079 } from './1796173075079-LiveStatus';
+import { DeliveryReferencesByTrigger1796174454487 } from './1796174454487-DeliveryReferencesByTrigger';
+import { SessionFamilies1796176125083 } from './1796176125083-SessionFamilies';
 
 /** Every migration, oldest first. The app and the TypeORM CLI run this same list. */
 export const MIGRATIONS = [
   InitialSchema1796014600969,
   ChangeGenerations1796018629257,
-  SessionFamilies1796172774337,
+  ChannelsSchema1796171474800,
+  PublicClipsGeneration1796171513057,
+  LiveStatus1796173075079,
+  DeliveryReferencesByTrigger1796174454487,
+  SessionFamilies1796176125083,
 ];

@@ -13,8 +13,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Refresh tokens issued before this migration belong to no session: they are deleted (their users
  * log in again once).
  */
-export class SessionFamilies1796172774337 implements MigrationInterface {
-  name = 'SessionFamilies1796172774337';
+export class SessionFamilies1796176125083 implements MigrationInterface {
+  name = 'SessionFamilies1796176125083';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE "users" ADD "token_version" integer NOT NULL DEFAULT 0`);
