@@ -5,6 +5,8 @@
  * RESULT lines. The table is printed and written to bench/results/latest.md with the date and the
  * machine, ready for the README's Benchmarks section. Takes 6–8 minutes on the 2-core machine.
  *
+ * `npm run bench -- read auth` runs only the named ones (read, auth, login-burst, ingest,
+ * sync, ratelimit, burst).
  * `npm run bench -- read auth` runs only the named ones (read, auth, public, ingest, sync,
  * ratelimit, burst, config-me, fanout).
  */
@@ -18,6 +20,7 @@ import { main as burstRule } from './burst-rule.bench';
 import { main as configMe } from './config-me.bench';
 import { main as deliveryFanout } from './delivery-fanout.bench';
 import { main as ingestWrite } from './ingest-write.bench';
+import { main as loginBurst } from './login-burst.bench';
 import { main as publicClips } from './public-clips.bench';
 import { main as rateLimit } from './rate-limit.bench';
 import { main as readPath } from './read-path.bench';
@@ -30,6 +33,7 @@ import { BenchResult, log, printResult, runIfMain } from './support/stats';
 const BENCHMARKS: Array<[string, () => Promise<BenchResult | BenchResult[]>]> = [
   ['read', readPath],
   ['auth', authOverhead],
+  ['login-burst', loginBurst],
   ['public', publicClips],
   ['ingest', ingestWrite],
   ['sync', syncCycle],
@@ -73,7 +77,12 @@ export async function main(): Promise<BenchResult[]> {
   const started = performance.now();
   const load = loadavg()[0].toFixed(2);
   ensureBuilt();
-  if (only.length === 0 || only.includes('read') || only.includes('auth')) {
+  if (
+    only.length === 0 ||
+    only.includes('read') ||
+    only.includes('auth') ||
+    only.includes('login-burst')
+  ) {
     // Fresh, so that its last hour holds its ~150 bursts.
     await ensureReadDataset(5);
   }

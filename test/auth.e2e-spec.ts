@@ -2,7 +2,9 @@ import { createSecretKey, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
+import { connect } from 'node:net';
 import { legacyPbkdf2Hash } from '../src/users/password-hasher';
+import { UsersService } from '../src/users/users.service';
 import { TEST_REDIS_URL } from './support/databases';
 import { createUser, loginAs, Session } from './support/factories';
 import { startTestApp, TEST_JWT_SECRET, TestApp } from './support/test-app';
@@ -44,6 +46,46 @@ async function loginFrom(
   return { status, ms: Number(process.hrtime.bigint() - started) / 1e6 };
 }
 
+/** POST /auth/login from `from`, answering status, error code and Retry-After. */
+async function rawLogin(
+  app: TestApp,
+  from: string,
+  body: { username: string; password: string },
+): Promise<{ status: number; code?: string; retryAfter?: string }> {
+  const { port } = app.app.getHttpServer().address() as AddressInfo;
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        localAddress: from,
+        method: 'POST',
+        path: '/auth/login',
+        headers: {
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(payload),
+        },
+        agent: false,
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => {
+          const parsed = text ? (JSON.parse(text) as { code?: string }) : {};
+          resolve({
+            status: res.statusCode ?? 0,
+            code: parsed.code,
+            retryAfter: res.headers['retry-after'],
+          });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
 async function listening(app: TestApp): Promise<void> {
   if (!app.app.getHttpServer().listening) await app.app.listen(0, '127.0.0.1');
 }
@@ -62,8 +104,8 @@ describe('auth', () => {
   beforeAll(async () => {
     testApp = await startTestApp({
       env: {
-        CLIPADOR_LOGIN_MAX_FAILURES_PER_USERNAME: '3',
-        CLIPADOR_LOGIN_MAX_FAILURES_PER_IP: '50',
+        CLIPADOR_LOGIN_MAX_FAILURES_PER_USERNAME_ADDRESS: '3',
+        CLIPADOR_LOGIN_MAX_FAILURES_PER_ADDRESS: '50',
       },
     });
   });
@@ -249,37 +291,77 @@ describe('auth', () => {
   });
 
   describe('POST /auth/refresh and /auth/logout', () => {
-    it('exchanges a refresh token once (rotation) and refuses it the second time', async () => {
+    const refresh = (token: string) =>
+      testApp.http().post('/auth/refresh').send({ refresh_token: token });
+    /** As if every use of the user's refresh tokens had happened `seconds` ago. */
+    const ageUses = (userId: number, seconds: number) =>
+      testApp.dataSource.query(
+        `UPDATE refresh_tokens SET used_at = now() - make_interval(secs => $2)
+         WHERE user_id = $1 AND used_at IS NOT NULL`,
+        [userId, seconds],
+      );
+
+    // Contract change (PRODUCT §6): a second use within 30 s is two tabs refreshing together and
+    // gets a pair of the same session; a second use after that revokes the session.
+    it('rotates a refresh token, and refuses it when used again after the grace, ending its session', async () => {
       const session = await loginAs(testApp, 'viewer');
-      const response = await testApp
-        .http()
-        .post('/auth/refresh')
-        .send({ refresh_token: session.refreshToken })
-        .expect(200);
+      const response = await refresh(session.refreshToken).expect(200);
       expect(response.body.token_type).toBe('bearer');
       await testApp
         .http()
         .get('/auth/me')
         .set('Authorization', `Bearer ${response.body.access_token}`)
         .expect(200);
-      await testApp
-        .http()
-        .post('/auth/refresh')
-        .send({ refresh_token: session.refreshToken })
-        .expect(401);
+      await ageUses(session.user.id, 31);
+      const reused = await refresh(session.refreshToken).expect(401);
+      expect(reused.body.code).toBe('invalid_token');
+      expect(reused.body.detail).toMatch(/already used/);
+      // The token issued from the reused one is refused too: the whole family ended.
+      await refresh(response.body.refresh_token).expect(401);
+    });
+
+    it('gives two tabs refreshing with the same token within 30 s each a working pair of the session', async () => {
+      const session = await loginAs(testApp, 'viewer');
+      const [tabA, tabB] = await Promise.all([
+        refresh(session.refreshToken),
+        refresh(session.refreshToken),
+      ]);
+      expect([tabA.status, tabB.status]).toEqual([200, 200]);
+      expect(tabA.body.refresh_token).not.toBe(tabB.body.refresh_token);
+      const sid = (token: string) => (jwt.decode(token) as { sid: string }).sid;
+      expect(sid(tabA.body.access_token)).toBe(sid(session.accessToken));
+      expect(sid(tabB.body.access_token)).toBe(sid(session.accessToken));
+      // Each tab goes on on its own.
+      await refresh(tabA.body.refresh_token).expect(200);
+      await refresh(tabB.body.refresh_token).expect(200);
+    });
+
+    it('never extends a session: every refresh token of the family ends when the login does', async () => {
+      const session = await loginAs(testApp, 'viewer');
+      const exp = (token: string) => (jwt.decode(token) as { exp: number }).exp;
+      const first = await refresh(session.refreshToken).expect(200);
+      const second = await refresh(first.body.refresh_token).expect(200);
+      expect(exp(first.body.refresh_token)).toBe(exp(session.refreshToken));
+      expect(exp(second.body.refresh_token)).toBe(exp(session.refreshToken));
+      const days = (exp(session.refreshToken) * 1000 - Date.now()) / 86_400_000;
+      expect(days).toBeGreaterThan(13.9);
+      expect(days).toBeLessThanOrEqual(14);
+      // Past its absolute end the session is over, whatever token of it is offered.
+      await testApp.dataSource.query(
+        `UPDATE auth_sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1`,
+        [session.user.id],
+      );
+      await refresh(second.body.refresh_token).expect(401);
     });
 
     it('refuses an access token offered as a refresh token', async () => {
       const session = await loginAs(testApp, 'viewer');
-      const response = await testApp
-        .http()
-        .post('/auth/refresh')
-        .send({ refresh_token: session.accessToken })
-        .expect(401);
+      const response = await refresh(session.accessToken).expect(401);
       expect(response.body.code).toBe('invalid_token');
     });
 
-    it('revokes every refresh token of the caller on logout', async () => {
+    // Contract change (PRODUCT §6): logout ends the caller's session only, not every session.
+    it('ends only the session of the access token on logout', async () => {
       const session = await loginAs(testApp, 'viewer');
       const second = await testApp
         .http()
@@ -291,9 +373,25 @@ describe('auth', () => {
         .post('/auth/logout')
         .set('Authorization', session.bearer)
         .expect(200, { status: 'ok' });
-      for (const token of [session.refreshToken, second.body.refresh_token]) {
-        await testApp.http().post('/auth/refresh').send({ refresh_token: token }).expect(401);
-      }
+      await refresh(session.refreshToken).expect(401);
+      await refresh(second.body.refresh_token).expect(200);
+    });
+
+    it.each([
+      ['no Content-Type', {}],
+      ['Content-Type: application/json and no body', { 'Content-Type': 'application/json' }],
+      ['Content-Type: text/plain and no body', { 'Content-Type': 'text/plain' }],
+    ])("answers the dashboard's body-less logout POST with %s", async (_name, headers) => {
+      await listening(testApp);
+      const session = await loginAs(testApp, 'viewer');
+      const { port } = testApp.app.getHttpServer().address() as AddressInfo;
+      const response = await fetch(`http://127.0.0.1:${port}/auth/logout`, {
+        method: 'POST',
+        headers: { Authorization: session.bearer, ...headers },
+      });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ status: 'ok' });
+      await refresh(session.refreshToken).expect(401);
     });
 
     it('needs a token to log out', async () => {
@@ -347,8 +445,10 @@ describe('auth', () => {
         const env = {
           CLIPADOR_REDIS_URL: TEST_REDIS_URL,
           CLIPADOR_REDIS_PREFIX: `clipador-test-throttle-${randomBytes(4).toString('hex')}`,
-          CLIPADOR_LOGIN_MAX_FAILURES_PER_USERNAME: '3',
-          CLIPADOR_LOGIN_MAX_FAILURES_PER_IP: '5',
+          CLIPADOR_LOGIN_MAX_FAILURES_PER_USERNAME_ADDRESS: '3',
+          CLIPADOR_LOGIN_MAX_FAILURES_PER_ADDRESS: '5',
+          CLIPADOR_LOGIN_DELAY_FREE_FAILURES: '2',
+          CLIPADOR_LOGIN_DELAY_MAX_MS: '600',
         };
         replicaA = await startTestApp({ env });
         replicaB = await startTestApp({ env, databaseUrl: replicaA.databaseUrl });
@@ -360,22 +460,40 @@ describe('auth', () => {
         await replicaA?.close();
       });
 
-      it('answers 429 for a username after repeated failures on any replica, to every address', async () => {
+      // Contract change (PRODUCT §6): failures for a username from other addresses slow the
+      // owner's login down, they never lock the owner out.
+      it("never locks the owner out from another address: failures on any replica only delay the owner's login", async () => {
         const user = await createUser(replicaA);
         const wrong = { username: user.username, password: 'wrong-password' };
         expect((await loginFrom(replicaA, '127.0.0.41', wrong)).status).toBe(401);
         expect((await loginFrom(replicaB, '127.0.0.42', wrong)).status).toBe(401);
         expect((await loginFrom(replicaA, '127.0.0.43', wrong)).status).toBe(401);
 
-        // The right password, from an address with no failures, on the other replica: refused.
+        // The right password, from an address with no failures, on the other replica: let in,
+        // after the username's delay (3 failures, 2 free: 500 ms).
         const right = { username: user.username, password: user.password };
-        expect((await loginFrom(replicaB, '127.0.0.44', right)).status).toBe(429);
-        const answer = await replicaB.http().post('/auth/login').send(right).expect(429);
-        expect(answer.body).toEqual({
-          statusCode: 429,
-          code: 'too_many_login_attempts',
-          detail: 'Too many failed login attempts; try again later',
-        });
+        const owner = await loginFrom(replicaB, '127.0.0.44', right);
+        expect(owner.status).toBe(200);
+        expect(owner.ms).toBeGreaterThanOrEqual(450);
+
+        // The attacker's own address runs out of tries for this username; the owner does not.
+        for (let i = 0; i < 5; i++) await loginFrom(replicaA, '127.0.0.45', wrong);
+        expect((await loginFrom(replicaB, '127.0.0.45', wrong)).status).toBe(429);
+        const answer = await loginFrom(replicaA, '127.0.0.45', right);
+        expect(answer.status).toBe(429);
+        expect((await loginFrom(replicaA, '127.0.0.46', right)).status).toBe(200);
+      });
+
+      it('counts parallel attempts atomically before the check: 30 at once reach the password check 3 times', async () => {
+        const user = await createUser(replicaA);
+        const wrong = { username: user.username, password: 'wrong-password' };
+        const statuses = await Promise.all(
+          Array.from({ length: 30 }, (_, i) =>
+            loginFrom(i % 2 ? replicaB : replicaA, '127.0.0.47', wrong).then((r) => r.status),
+          ),
+        );
+        expect(statuses.filter((status) => status === 401)).toHaveLength(3);
+        expect(statuses.filter((status) => status === 429)).toHaveLength(27);
       });
 
       it('answers 429 for an address after repeated failures across usernames, and lets other addresses in', async () => {
@@ -391,6 +509,257 @@ describe('auth', () => {
         expect((await loginFrom(replicaB, from, right)).status).toBe(429);
         expect((await loginFrom(replicaB, '127.0.0.52', right)).status).toBe(200);
       });
+    });
+  });
+
+  describe('POST /auth/password and UsersService.setPassword', () => {
+    const refresh = (token: string) =>
+      testApp.http().post('/auth/refresh').send({ refresh_token: token });
+    const me = (bearer: string) => testApp.http().get('/auth/me').set('Authorization', bearer);
+
+    it('sets the new password, ends every session and its access tokens, and gives the caller a new session', async () => {
+      const session = await loginAs(testApp, 'viewer');
+      const other = await testApp
+        .http()
+        .post('/auth/login')
+        .send({ username: session.user.username, password: session.user.password })
+        .expect(200);
+      const answer = await testApp
+        .http()
+        .post('/auth/password')
+        .set('Authorization', session.bearer)
+        .send({ current_password: session.user.password, new_password: 'a-brand-new-password' })
+        .expect(200);
+      expect(answer.headers['cache-control']).toBe('no-store');
+      for (const token of [session.refreshToken, other.body.refresh_token]) {
+        await refresh(token).expect(401);
+      }
+      const stale = await me(session.bearer).expect(401);
+      expect(stale.body.detail).toMatch(/password change/);
+      await me(`Bearer ${other.body.access_token}`).expect(401);
+      await me(`Bearer ${answer.body.access_token}`).expect(200);
+      await refresh(answer.body.refresh_token).expect(200);
+      await testApp
+        .http()
+        .post('/auth/login')
+        .send({ username: session.user.username, password: session.user.password })
+        .expect(401);
+      await testApp
+        .http()
+        .post('/auth/login')
+        .send({ username: session.user.username, password: 'a-brand-new-password' })
+        .expect(200);
+    });
+
+    it.each([
+      [
+        'a wrong current password',
+        { current_password: 'not-the-password', new_password: 'another-good-one' },
+        403,
+        'incorrect_password',
+      ],
+      ['a new password under 8 characters', { new_password: 'short' }, 400, 'password_too_short'],
+      ['a new password over 72 bytes', { new_password: 'é'.repeat(37) }, 400, 'password_too_long'],
+      [
+        'an unknown field',
+        { new_password: 'another-good-one', role: 'admin' },
+        400,
+        'validation_failed',
+      ],
+    ])('refuses %s and changes nothing', async (_name, change, status, code) => {
+      const session = await loginAs(testApp, 'viewer');
+      const response = await testApp
+        .http()
+        .post('/auth/password')
+        .set('Authorization', session.bearer)
+        .send({ current_password: session.user.password, ...change })
+        .expect(status);
+      expect(response.body.code).toBe(code);
+      await me(session.bearer).expect(200);
+      await refresh(session.refreshToken).expect(200);
+    });
+
+    it('needs a token', async () => {
+      await testApp
+        .http()
+        .post('/auth/password')
+        .send({ current_password: 'x', new_password: 'another-good-one' })
+        .expect(401);
+    });
+
+    it('ends every session when the password is set elsewhere (admin reset, CLI)', async () => {
+      const session = await loginAs(testApp, 'admin');
+      await testApp.app.get(UsersService).setPassword(session.user.id, 'reset-by-an-admin');
+      await me(session.bearer).expect(401);
+      await refresh(session.refreshToken).expect(401);
+      const [row] = await testApp.dataSource.query(
+        'SELECT count(*)::int AS live FROM auth_sessions WHERE user_id = $1 AND revoked_at IS NULL',
+        [session.user.id],
+      );
+      expect(row.live).toBe(0);
+      // The CLI's create-user on an existing user goes the same way.
+      const again = await loginAs(testApp, 'viewer');
+      await testApp.app
+        .get(UsersService)
+        .createOrUpdate(again.user.username, 'set-by-the-cli-now', 'viewer');
+      await me(again.bearer).expect(401);
+      await expect(
+        testApp.app.get(UsersService).setPassword(again.user.id, 'x'.repeat(73)),
+      ).rejects.toMatchObject({ code: 'password_too_long' });
+    });
+  });
+
+  describe('a burst of wrong logins', () => {
+    let burstApp: TestApp;
+
+    beforeAll(async () => {
+      burstApp = await startTestApp({
+        env: { CLIPADOR_PASSWORD_WORKERS: '1', CLIPADOR_PASSWORD_QUEUE: '4' },
+      });
+      await listening(burstApp);
+    });
+
+    afterAll(async () => {
+      await burstApp?.close();
+    });
+
+    it('sheds what the password pool cannot take with 429 login_busy and Retry-After, and authenticated reads keep being answered', async () => {
+      const session = await loginAs(burstApp, 'viewer');
+      const { port } = burstApp.app.getHttpServer().address() as AddressInfo;
+      let reading = true;
+      const reads: number[] = [];
+      const poll = (async () => {
+        while (reading) {
+          const response = await fetch(`http://127.0.0.1:${port}/auth/me`, {
+            headers: { Authorization: session.bearer },
+          });
+          await response.arrayBuffer();
+          reads.push(response.status);
+        }
+      })();
+      const busy: Array<string | undefined> = [];
+      const statuses = await Promise.all(
+        Array.from({ length: 80 }, async (_, i) => {
+          const from = `127.0.0.${101 + (i % 8)}`;
+          const body = { username: `burst_${i}_${process.pid}`, password: 'wrong-password' };
+          const response = await rawLogin(burstApp, from, body);
+          if (response.code === 'login_busy') busy.push(response.retryAfter);
+          return response.status;
+        }),
+      );
+      reading = false;
+      await poll;
+      expect(statuses.filter((status) => status >= 500)).toEqual([]);
+      expect(new Set(statuses)).toEqual(new Set([401, 429]));
+      expect(busy.length).toBeGreaterThan(0);
+      for (const retryAfter of busy) expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+      expect(reads.length).toBeGreaterThan(5);
+      expect(reads.every((status) => status === 200)).toBe(true);
+    }, 60_000);
+  });
+
+  describe('throttling without its store', () => {
+    it('answers 503 login_unavailable when Redis is configured but unreachable, never counting nowhere', async () => {
+      const lonely = await startTestApp({ env: { CLIPADOR_REDIS_URL: 'redis://127.0.0.1:1' } });
+      try {
+        const user = await createUser(lonely);
+        const response = await lonely
+          .http()
+          .post('/auth/login')
+          .send({ username: user.username, password: user.password })
+          .expect(503);
+        expect(response.body.code).toBe('login_unavailable');
+      } finally {
+        await lonely.close();
+      }
+    });
+  });
+
+  describe('the client address behind a proxy', () => {
+    const attempt = (app: TestApp, forwardedFor: string, username: string) =>
+      app
+        .http()
+        .post('/auth/login')
+        .set('X-Forwarded-For', forwardedFor)
+        .send({ username, password: 'wrong-password' });
+
+    it('ignores X-Forwarded-For by default: every client of the socket counts as one', async () => {
+      const user = await createUser(testApp);
+      for (const forwarded of ['203.0.113.1', '203.0.113.2', '203.0.113.3']) {
+        await attempt(testApp, forwarded, user.username).expect(401);
+      }
+      await attempt(testApp, '203.0.113.4', user.username).expect(429);
+    });
+
+    it('follows X-Forwarded-For through CLIPADOR_TRUST_PROXY hops, counting IPv6 clients by /64', async () => {
+      const proxied = await startTestApp({
+        env: {
+          CLIPADOR_TRUST_PROXY: '1',
+          CLIPADOR_LOGIN_MAX_FAILURES_PER_USERNAME_ADDRESS: '2',
+        },
+      });
+      try {
+        const user = await createUser(proxied);
+        await attempt(proxied, '2001:db8:7:7::1', user.username).expect(401);
+        await attempt(proxied, '2001:db8:7:7::2', user.username).expect(401);
+        // Same /64: the third try of that client is refused; another client is not.
+        await attempt(proxied, '2001:db8:7:7:ffff::3', user.username).expect(429);
+        await attempt(proxied, '2001:db8:7:8::1', user.username).expect(401);
+        await attempt(proxied, '203.0.113.9', user.username).expect(401);
+      } finally {
+        await proxied.close();
+      }
+    });
+  });
+
+  describe('HTTP limits', () => {
+    it('marks token answers and authenticated JSON no-store', async () => {
+      const user = await createUser(testApp, { role: 'viewer' });
+      const login = await testApp
+        .http()
+        .post('/auth/login')
+        .send({ username: user.username, password: user.password })
+        .expect(200);
+      expect(login.headers['cache-control']).toBe('no-store');
+      const me = await testApp
+        .http()
+        .get('/auth/me')
+        .set('Authorization', `Bearer ${login.body.access_token}`)
+        .expect(200);
+      expect(me.headers['cache-control']).toBe('no-store');
+    });
+
+    it('cuts a request that trickles its body, and serves /docs only when CLIPADOR_DOCS allows', async () => {
+      const slow = await startTestApp({
+        env: { CLIPADOR_HTTP_REQUEST_TIMEOUT_MS: '1500', CLIPADOR_DOCS: 'false' },
+      });
+      try {
+        await listening(slow);
+        const { port } = slow.app.getHttpServer().address() as AddressInfo;
+        const started = Date.now();
+        const outcome = await new Promise<string>((resolve) => {
+          const socket = connect(port, '127.0.0.1', () => {
+            socket.write(
+              'POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{',
+            );
+            const drip = setInterval(() => socket.write(' '), 200);
+            let answer = '';
+            socket.on('data', (chunk) => (answer += chunk.toString()));
+            socket.on('close', () => {
+              clearInterval(drip);
+              resolve(answer.split('\r\n')[0] || 'closed');
+            });
+            socket.on('error', () => undefined);
+          });
+        });
+        const elapsed = Date.now() - started;
+        expect(outcome).toMatch(/^(HTTP\/1\.1 408|closed)/);
+        expect(elapsed).toBeLessThan(5_000);
+        await slow.http().get('/docs').expect(404);
+        await testApp.http().get('/docs').expect(200);
+      } finally {
+        await slow.close();
+      }
     });
   });
 });

@@ -107,6 +107,13 @@ const HTTP_CASES: HttpCase[] = [
   { name: 'no fields', method: 'post', path: '/auth/login', as: 'anonymous', body: {}, status: 400, code: 'invalid_credentials', detail: /^Credenciais inválidas$/ },
   { name: 'SQL injection as username', method: 'post', path: '/auth/login', as: 'anonymous', body: { username: "admin' OR '1'='1' --", password: "' OR '1'='1" }, status: 401, code: 'incorrect_credentials', detail: /^Credenciais incorretas$/ },
   { name: 'malformed JSON', method: 'post', path: '/auth/login', as: 'anonymous', raw: { type: 'application/json', text: '{"username": "admin", ' }, status: 400, code: 'malformed_json', detail: /not valid JSON/ },
+  { name: 'a form-encoded login (a cross-site form can send one)', method: 'post', path: '/auth/login', as: 'anonymous', raw: { type: 'application/x-www-form-urlencoded', text: 'username=admin&password=x' }, status: 415, code: 'unsupported_media_type', detail: /Unsupported Media Type/i },
+  { name: 'a text/plain login', method: 'post', path: '/auth/login', as: 'anonymous', raw: { type: 'text/plain', text: '{"username":"admin","password":"x"}' }, status: 415, code: 'unsupported_media_type', detail: /Unsupported Media Type/i },
+  { name: 'NUL in the username', method: 'post', path: '/auth/login', as: 'anonymous', body: { username: 'adm\u0000in', password: 'x' }, status: 400, code: 'nul_byte', detail: /NUL/ },
+  { name: 'a login nested 6,000 deep', method: 'post', path: '/auth/login', as: 'anonymous', raw: { type: 'application/json', text: `{"username":${'['.repeat(6000)}${']'.repeat(6000)}}` }, status: 400, code: 'json_too_deep', detail: /nested deeper than 32/ },
+  { name: 'a new password over 72 bytes', method: 'post', path: '/auth/password', as: 'viewer', body: (t: Tokens) => ({ current_password: t.viewer.user.password, new_password: 'x'.repeat(73) }), status: 400, code: 'password_too_long', detail: /at most 72 bytes/ },
+  { name: 'no current password', method: 'post', path: '/auth/password', as: 'viewer', body: { new_password: 'long-enough-password' }, status: 400, code: 'validation_failed', detail: /current_password/ },
+  { name: 'no token to change a password', method: 'post', path: '/auth/password', as: 'anonymous', body: { current_password: 'a', new_password: 'long-enough-password' }, status: 401, code: 'invalid_token', detail: /Missing bearer token/ },
   { name: 'a JSON array', method: 'post', path: '/auth/login', as: 'anonymous', body: [{ username: 'a', password: 'b' }], status: 400, code: 'validation_failed', detail: /^body: Validation failed \(object is expected\)$/ },
   { name: 'no refresh_token', method: 'post', path: '/auth/refresh', as: 'anonymous', body: {}, status: 400, code: 'validation_failed', detail: /refresh_token: refresh_token should not be empty|refresh_token: refresh_token must be a string/ },
   { name: 'an access token offered as refresh token', method: 'post', path: '/auth/refresh', as: 'anonymous', body: (t: Tokens) => ({ refresh_token: t.viewer.accessToken }), status: 401, code: 'invalid_token', detail: /Not a refresh token/ },
@@ -137,7 +144,10 @@ const HTTP_CASES: HttpCase[] = [
   { name: 'a JSON array', method: 'post', path: '/streams', as: 'admin', body: [VALID_STREAMER], status: 400, code: 'validation_failed', detail: /^body: Validation failed \(object is expected\)$/ },
   { name: 'malformed JSON', method: 'post', path: '/streams', as: 'admin', raw: { type: 'application/json', text: '{"twitch_user_id": 424242' }, status: 400, code: 'malformed_json', detail: /not valid JSON/ },
   { name: 'a body over 1 MB', method: 'post', path: '/streams', as: 'admin', raw: { type: 'application/json', text: JSON.stringify(streamer({ display_name: 'x'.repeat(1024 * 1024) })) }, status: 413, code: 'payload_too_large', detail: /./ },
-  { name: 'a body that is not JSON', method: 'post', path: '/streams', as: 'admin', raw: { type: 'text/plain', text: 'twitch_user_id=424242' }, status: 400, code: 'validation_failed', detail: /^body: Validation failed \(object is expected\)$/ },
+  // Contract change (PRODUCT §6): a body must be JSON; anything else is a 415, not a 400.
+  { name: 'a body that is not JSON', method: 'post', path: '/streams', as: 'admin', raw: { type: 'text/plain', text: 'twitch_user_id=424242' }, status: 415, code: 'unsupported_media_type', detail: /Unsupported Media Type/i },
+  { name: 'NUL in a string field', method: 'post', path: '/streams', as: 'admin', body: streamer({ display_name: 'a\u0000b' }), status: 400, code: 'nul_byte', detail: /NUL/ },
+  { name: 'JSON nested 6,000 deep', method: 'post', path: '/streams', as: 'admin', raw: { type: 'application/json', text: `{"twitch_user_id":"1","x":${'['.repeat(6000)}${']'.repeat(6000)}}` }, status: 400, code: 'json_too_deep', detail: /nested deeper than 32/ },
   { name: 'a twitch_user_id that exists', method: 'post', path: '/streams', as: 'admin', body: { twitch_user_id: '777' }, status: 409, code: 'streamer_already_exists', detail: /twitch_user_id 777 already exists/ },
 
   // --- DELETE /streams/:id ----------------------------------------------------------------
@@ -156,6 +166,7 @@ const HTTP_CASES: HttpCase[] = [
   { name: 'since_minutes not a number', method: 'get', path: '/clips/bursts/recent?since_minutes=abc', as: 'viewer', status: 400, code: 'validation_failed', detail: /since_minutes must be an integer/ },
   { name: 'since_minutes twice', method: 'get', path: '/clips/bursts/recent?since_minutes=60&since_minutes=60', as: 'viewer', status: 400, code: 'validation_failed', detail: /since_minutes must be an integer/ },
   { name: 'SQL injection in since_minutes', method: 'get', path: `/clips/bursts/recent?since_minutes=${encodeURIComponent('60; DROP TABLE bursts')}`, as: 'viewer', status: 400, code: 'validation_failed', detail: /since_minutes must be an integer/ },
+  { name: 'NUL in the query string', method: 'get', path: '/clips/bursts/recent?since_minutes=%00', as: 'viewer', status: 400, code: 'nul_byte', detail: /NUL/ },
   { name: 'an unknown query parameter', method: 'get', path: '/clips/bursts/recent?limit=10', as: 'viewer', status: 400, code: 'validation_failed', detail: /limit: is not an accepted field/ },
 
   // --- POST /monitoring/resolve -----------------------------------------------------------
@@ -309,8 +320,8 @@ describe('bad input', () => {
     testApp = await startTestApp({
       env: {
         // Many refused logins come from one address here; throttling has its own spec.
-        CLIPADOR_LOGIN_MAX_FAILURES_PER_IP: '10000',
-        CLIPADOR_LOGIN_MAX_FAILURES_PER_USERNAME: '10000',
+        CLIPADOR_LOGIN_MAX_FAILURES_PER_ADDRESS: '10000',
+        CLIPADOR_LOGIN_MAX_FAILURES_PER_USERNAME_ADDRESS: '10000',
         CLIPADOR_KIRVANO_TOKEN: KIRVANO_TOKEN,
       },
     });
@@ -382,6 +393,7 @@ describe('bad input', () => {
       'POST /auth/login',
       'POST /auth/refresh',
       'POST /auth/logout',
+      'POST /auth/password',
       'GET /auth/me',
       'GET /streams',
       'POST /streams',

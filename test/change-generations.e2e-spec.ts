@@ -1,4 +1,3 @@
-import { UsersService } from '../src/users/users.service';
 import { createStreamer, createUser, insertBurst, loginAs, Session } from './support/factories';
 import { minutesAgo, simulatorEnv, syncAndWait, CLIPADOR_APP } from './support/ingestion';
 import { startTestApp, TestApp } from './support/test-app';
@@ -154,9 +153,13 @@ describe('answers cached by change generation', () => {
           .send({ twitch_user_id: twitchUserId });
 
       await create('7101').expect(403);
-      await writer.app.get(UsersService).createOrUpdate(user.username, user.password, 'admin');
+      // Not through createOrUpdate (the CLI's create-*): that sets the password too, which ends
+      // every session of the user. A role change alone keeps them.
+      const setRole = (role: string) =>
+        writer.dataSource.query('UPDATE users SET role = $1 WHERE id = $2', [role, user.id]);
+      await setRole('admin');
       await create('7101').expect(201);
-      await writer.app.get(UsersService).createOrUpdate(user.username, user.password, 'viewer');
+      await setRole('viewer');
       await create('7102').expect(403);
       await reader.http().get('/auth/me').set('Authorization', bearer).expect(200, {
         username: user.username,

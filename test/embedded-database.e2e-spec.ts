@@ -40,7 +40,9 @@ describe('embedded PostgreSQL (PGlite)', () => {
     const moduleRef = await Test.createTestingModule({
       imports: [AppModule.forRoot(config)],
     }).compile();
-    const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter());
+    const app = moduleRef.createNestApplication<NestFastifyApplication>(
+      createFastifyAdapter(config.app),
+    );
     await configureHttpApp(app, config);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();

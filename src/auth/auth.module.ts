@@ -1,24 +1,41 @@
 import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../config/configuration';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { AuthSessionEntity } from './entities/auth-session.entity';
 import { RefreshTokenEntity } from './entities/refresh-token.entity';
 import { JwtAuthGuard } from './guards/jwt-auth.guard';
+import { jwtModuleOptions } from './jwt-key';
+import { JwtStrategy } from './jwt.strategy';
 import { RolesGuard } from './guards/roles.guard';
 import { LoginThrottler } from './login-throttler';
-import { RefreshTokensRepository } from './refresh-tokens.repository';
+import { SessionsRepository } from './sessions.repository';
 import { TokenService } from './token.service';
 
 @Module({
-  imports: [UsersModule, TypeOrmModule.forFeature([RefreshTokenEntity])],
+  imports: [
+    UsersModule,
+    TypeOrmModule.forFeature([AuthSessionEntity, RefreshTokenEntity]),
+    PassportModule,
+    JwtModule.registerAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AppConfig, true>) =>
+        jwtModuleOptions(config.get('auth', { infer: true })),
+    }),
+  ],
   controllers: [AuthController],
   providers: [
     AuthService,
     TokenService,
+    JwtStrategy,
     LoginThrottler,
-    RefreshTokensRepository,
+    SessionsRepository,
     // Order matters: authentication establishes the user, then roles are checked.
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },

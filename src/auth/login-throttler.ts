@@ -1,146 +1,168 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type Redis from 'ioredis';
+import {
+  RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  RLWrapperTimeouts,
+} from 'rate-limiter-flexible';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DomainError } from '../common/errors/domain.error';
-import { withTimeout } from '../common/timeout';
+import { RateLimitedError } from '../common/errors/rate-limited.error';
+import { clientAddressKey } from '../common/net/client-address';
 import { AppConfig } from '../config/configuration';
 import { InjectRedis } from '../redis/redis.module';
 
-/** Failure counters in fixed windows. */
-interface FailureStore {
-  counts(keys: string[]): Promise<number[]>;
-  increment(keys: string[], windowSeconds: number): Promise<void>;
-  clear(key: string): Promise<void>;
-}
-
-/** Bounded, so a flood of distinct usernames cannot grow memory without limit. */
-const MEMORY_STORE_MAX_KEYS = 100_000;
-
-class MemoryFailureStore implements FailureStore {
-  private readonly entries = new Map<string, { count: number; resetAt: number }>();
-
-  counts(keys: string[]): Promise<number[]> {
-    const now = Date.now();
-    return Promise.resolve(
-      keys.map((key) => {
-        const entry = this.entries.get(key);
-        return entry && entry.resetAt > now ? entry.count : 0;
-      }),
-    );
-  }
-
-  increment(keys: string[], windowSeconds: number): Promise<void> {
-    const now = Date.now();
-    for (const key of keys) {
-      const entry = this.entries.get(key);
-      if (entry && entry.resetAt > now) entry.count++;
-      else this.entries.set(key, { count: 1, resetAt: now + windowSeconds * 1000 });
-    }
-    if (this.entries.size > MEMORY_STORE_MAX_KEYS) this.evict(now);
-    return Promise.resolve();
-  }
-
-  clear(key: string): Promise<void> {
-    this.entries.delete(key);
-    return Promise.resolve();
-  }
-
-  private evict(now: number): void {
-    for (const [key, entry] of this.entries) {
-      if (entry.resetAt <= now || this.entries.size > MEMORY_STORE_MAX_KEYS)
-        this.entries.delete(key);
-    }
-  }
-}
-
-/** Shared by every API process, so a client cannot multiply its tries by the number of replicas. */
-class RedisFailureStore implements FailureStore {
-  constructor(private readonly redis: Redis) {}
-
-  async counts(keys: string[]): Promise<number[]> {
-    const values = await this.redis.mget(...keys);
-    return values.map((value) => Number(value ?? 0));
-  }
-
-  async increment(keys: string[], windowSeconds: number): Promise<void> {
-    const multi = this.redis.multi();
-    for (const key of keys) multi.incr(key).expire(key, windowSeconds, 'NX');
-    await multi.exec();
-  }
-
-  async clear(key: string): Promise<void> {
-    await this.redis.del(key);
-  }
-}
-
+/** Longest a throttle counter may take in Redis before the login is answered 503. */
 const REDIS_TIMEOUT_MS = 500;
+/** First step of the per-username delay; it doubles with each failure past the free ones. */
+const DELAY_BASE_MS = 250;
+
+/** One login attempt, counted before its password is checked. */
+export interface LoginAttempt {
+  readonly pairKey: string;
+  readonly addressKey: string;
+  readonly usernameKey: string;
+  /** How long this attempt waits before its check (the per-username progressive delay). */
+  readonly delayMs: number;
+}
 
 /**
- * Refuses logins (429) after too many failures for one username or from one IP within a window.
- * Counters live in Redis when it is configured; if Redis is down they fall back to this process's
- * memory, so an outage weakens throttling across replicas but never locks everybody out.
+ * Login throttling (PRODUCT §6), with rate-limiter-flexible counters: in Redis when it is
+ * configured (shared by every API process), in this process's memory otherwise.
+ *
+ * Every attempt is counted before its password is checked, in one atomic increment per counter,
+ * so parallel attempts cannot slip past a limit between a check and a count:
+ * - ≤ LOGIN_MAX_FAILURES_PER_USERNAME_ADDRESS per (username, client address) in the window;
+ * - ≤ LOGIN_MAX_FAILURES_PER_ADDRESS per client address (a spray across usernames);
+ * - per username from every address: past LOGIN_DELAY_FREE_FAILURES a delay before the check that
+ *   doubles per failure up to LOGIN_DELAY_MAX_MS. A delay, never a refusal: failures from other
+ *   addresses slow the owner's login down but never lock the owner out.
+ * A successful login gives its attempt back and clears its (username, address) pair and the
+ * username's delay, not the address's count (one success must not reset a spray).
+ * IPv6 clients are counted by /64. With Redis configured but unreachable or slow, logins are
+ * answered 503: counting in per-process memory instead would multiply the limits by the number of
+ * processes and reset them with every restart.
  */
 @Injectable()
 export class LoginThrottler {
   private readonly logger = new Logger(LoginThrottler.name);
-  private readonly memory = new MemoryFailureStore();
-  private readonly shared?: RedisFailureStore;
-  private readonly maxPerUsername: number;
-  private readonly maxPerIp: number;
-  private readonly windowSeconds: number;
-  private readonly keyPrefix: string;
+  private readonly byPair: RateLimiterAbstract;
+  private readonly byAddress: RateLimiterAbstract;
+  private readonly byUsername: RateLimiterAbstract;
+  private readonly freeFailures: number;
+  private readonly maxDelayMs: number;
 
   constructor(config: ConfigService<AppConfig, true>, @InjectRedis() redis: Redis | null) {
     const auth = config.get('auth', { infer: true });
-    this.maxPerUsername = auth.loginMaxFailuresPerUsername;
-    this.maxPerIp = auth.loginMaxFailuresPerIp;
-    this.windowSeconds = auth.loginWindowSeconds;
-    this.keyPrefix = `${config.get('redis', { infer: true }).prefix}:login-failures`;
-    if (redis) this.shared = new RedisFailureStore(redis);
+    const prefix = `${config.get('redis', { infer: true }).prefix}:login`;
+    const make = (name: string, points: number): RateLimiterAbstract => {
+      const options = { keyPrefix: `${prefix}:${name}`, points, duration: auth.loginWindowSeconds };
+      if (!redis) return new RateLimiterMemory(options);
+      const limiter = new RateLimiterRedis({
+        ...options,
+        storeClient: redis,
+        rejectIfRedisNotReady: true,
+      });
+      return new RLWrapperTimeouts({ limiter, timeoutMs: REDIS_TIMEOUT_MS });
+    };
+    this.byPair = make('pair', auth.loginMaxFailuresPerUsernameAddress);
+    this.byAddress = make('address', auth.loginMaxFailuresPerAddress);
+    // Never refuses: it only counts, for the delay.
+    this.byUsername = make('username', Number.MAX_SAFE_INTEGER);
+    this.freeFailures = auth.loginDelayFreeFailures;
+    this.maxDelayMs = auth.loginDelayMaxMs;
   }
 
-  /** Throws a 429 domain error when this username or IP has used up its failures. */
-  async assertAllowed(username: string, ip: string): Promise<void> {
-    const [byUsername, byIp] = await this.run((store) =>
-      store.counts([this.usernameKey(username), this.ipKey(ip)]),
+  /**
+   * Counts an attempt and waits out its delay; throws 429 `too_many_login_attempts` when the pair
+   * or the address has used up its attempts, or 503 `login_unavailable` when Redis cannot count.
+   */
+  async begin(username: string, address: string): Promise<LoginAttempt> {
+    const name = username.toLowerCase();
+    const client = clientAddressKey(address);
+    const attempt = {
+      pairKey: `${client}|${name}`,
+      addressKey: client,
+      usernameKey: name,
+    };
+    await this.consume(this.byAddress, attempt.addressKey, { username, address: client });
+    await this.consume(this.byPair, attempt.pairKey, { username, address: client });
+    const counted = await this.store(() => this.byUsername.consume(attempt.usernameKey));
+    const failuresBefore = counted.consumedPoints - 1;
+    const delayMs =
+      failuresBefore < this.freeFailures
+        ? 0
+        : Math.min(this.maxDelayMs, DELAY_BASE_MS * 2 ** (failuresBefore - this.freeFailures));
+    if (delayMs > 0) {
+      this.logger.warn({ username, address: client, failuresBefore, delayMs }, 'login_delayed');
+      await sleep(delayMs);
+    }
+    return { ...attempt, delayMs };
+  }
+
+  /** The check succeeded: the attempt was no failure. */
+  async succeeded(attempt: LoginAttempt): Promise<void> {
+    await this.store(() =>
+      Promise.all([
+        this.byPair.delete(attempt.pairKey),
+        this.byUsername.delete(attempt.usernameKey),
+        this.byAddress.reward(attempt.addressKey, 1),
+      ]),
     );
-    if (byUsername >= this.maxPerUsername || byIp >= this.maxPerIp) {
-      this.logger.warn({ username, ip, byUsername, byIp }, 'login_throttled');
-      throw new DomainError(
-        'rate_limited',
+  }
+
+  /** The check never ran (the password pool shed it): the attempt is given back. */
+  async abandoned(attempt: LoginAttempt): Promise<void> {
+    await this.store(() =>
+      Promise.all([
+        this.byPair.reward(attempt.pairKey, 1),
+        this.byUsername.reward(attempt.usernameKey, 1),
+        this.byAddress.reward(attempt.addressKey, 1),
+      ]),
+    );
+  }
+
+  private async consume(
+    limiter: RateLimiterAbstract,
+    key: string,
+    context: { username: string; address: string },
+  ): Promise<void> {
+    try {
+      await limiter.consume(key);
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw this.unavailable(rejection);
+      this.logger.warn(
+        { ...context, limiter: limiter === this.byPair ? 'username_address' : 'address' },
+        'login_throttled',
+      );
+      throw new RateLimitedError(
         'too_many_login_attempts',
         'Too many failed login attempts; try again later',
+        Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
       );
     }
   }
 
-  async recordFailure(username: string, ip: string): Promise<void> {
-    await this.run((store) =>
-      store.increment([this.usernameKey(username), this.ipKey(ip)], this.windowSeconds),
-    );
-  }
-
-  /** A successful login clears the username's count (not the IP's: one success must not reset a spray). */
-  async recordSuccess(username: string): Promise<void> {
-    await this.run((store) => store.clear(this.usernameKey(username)));
-  }
-
-  private async run<T>(operation: (store: FailureStore) => Promise<T>): Promise<T> {
-    if (this.shared) {
-      try {
-        return await withTimeout(operation(this.shared), REDIS_TIMEOUT_MS, 'Redis');
-      } catch (error) {
-        this.logger.warn({ err: (error as Error).message }, 'login_throttle_redis_unavailable');
-      }
+  private async store<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw this.unavailable(error);
     }
-    return operation(this.memory);
   }
 
-  private usernameKey(username: string): string {
-    return `${this.keyPrefix}:user:${username.toLowerCase()}`;
-  }
-
-  private ipKey(ip: string): string {
-    return `${this.keyPrefix}:ip:${ip}`;
+  private unavailable(error: unknown): DomainError {
+    this.logger.warn(
+      { err: error instanceof Error ? error.message : String(error) },
+      'login_throttle_unavailable',
+    );
+    return new DomainError(
+      'unavailable',
+      'login_unavailable',
+      'Logins are unavailable for a moment (the attempt counter cannot be reached); try again shortly',
+    );
   }
 }

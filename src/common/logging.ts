@@ -28,6 +28,15 @@ export const REDACTED_PATHS = [
 
 const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
 
+/** Query parameters whose values are credentials (the live feed's `ticket`, any token). */
+const SECRET_QUERY_PARAM =
+  /([?&](?:[\w.-]*token|ticket|password|secret|api_?key|key|code|signature|sig)=)[^&#]*/gi;
+
+/** A URL as it may be logged: credentials in its query string replaced by `[redacted]`. */
+export function redactUrl(url: string): string {
+  return url.includes('?') ? url.replace(SECRET_QUERY_PARAM, '$1[redacted]') : url;
+}
+
 /**
  * A request keeps the id its caller sent in `X-Request-Id` (when sane), else gets a new one.
  * The id is stored on the raw request so that Fastify and pino-http agree on it.
@@ -60,7 +69,7 @@ export function buildLoggerOptions(
       req: (request: { id: string; method: string; url: string }) => ({
         id: request.id,
         method: request.method,
-        url: request.url,
+        url: redactUrl(request.url),
       }),
       res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
     },

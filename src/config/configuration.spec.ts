@@ -1,4 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { DEFAULT_CORS_ORIGINS, InvalidConfigError, loadConfig } from './configuration';
+
+/** What `openssl rand -hex 32` and `openssl rand -base64 32` print. */
+const RANDOM_HEX = randomBytes(32).toString('hex');
+const RANDOM_BASE64 = randomBytes(32).toString('base64');
+const PRODUCTION = { CLIPADOR_APP_ENV: 'production', CLIPADOR_ENCRYPTION_KEY: 'ab'.repeat(32) };
 
 describe('loadConfig', () => {
   it('applies the documented defaults to an empty environment', () => {
@@ -66,7 +72,8 @@ describe('loadConfig', () => {
   });
 
   it('accepts a complete production configuration with a hex or base64 key', () => {
-    const base = { CLIPADOR_APP_ENV: 'production', CLIPADOR_JWT_SECRET: 'x'.repeat(32) };
+    // Not 'x' × 32 any more: production refuses guessable secrets (see below).
+    const base = { CLIPADOR_APP_ENV: 'production', CLIPADOR_JWT_SECRET: RANDOM_HEX };
     const hex = loadConfig({ ...base, CLIPADOR_ENCRYPTION_KEY: 'ab'.repeat(32) });
     expect(hex.auth.encryptionKey).toEqual(Buffer.alloc(32, 0xab));
     expect(hex.app.host).toBe('0.0.0.0');
@@ -96,5 +103,54 @@ describe('loadConfig', () => {
     });
     expect(config.app.roles).toEqual(['worker', 'scheduler']);
     expect(config.app.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+  });
+
+  it.each([RANDOM_HEX, RANDOM_BASE64])('accepts a random production JWT secret (%s)', (secret) => {
+    expect(loadConfig({ ...PRODUCTION, CLIPADOR_JWT_SECRET: secret }).auth.jwtSecret).toBe(secret);
+  });
+
+  it.each([
+    ['32 identical characters', 'a'.repeat(32)],
+    ['a repeated word', 'clipador'.repeat(5)],
+    ['a run of letters and digits', 'abcdefghijklmnopqrstuvwxyz0123456789'],
+  ])('refuses a guessable production JWT secret: %s', (_name, secret) => {
+    expect(() => loadConfig({ ...PRODUCTION, CLIPADOR_JWT_SECRET: secret })).toThrow(
+      /CLIPADOR_JWT_SECRET looks guessable/,
+    );
+  });
+
+  it('uses the public development secret only on a loopback bind, naming the fix otherwise', () => {
+    for (const host of ['localhost', '127.0.0.1', '127.1.2.3', '::1', '[::1]']) {
+      expect(loadConfig({ CLIPADOR_HOST: host }).app.host).toBe(host);
+    }
+    for (const host of ['0.0.0.0', '::', '192.168.1.10', 'clipador.example']) {
+      expect(() => loadConfig({ CLIPADOR_HOST: host })).toThrow(
+        /CLIPADOR_JWT_SECRET is required when CLIPADOR_HOST .* is not a loopback address.*openssl rand -hex 32/,
+      );
+    }
+    expect(
+      loadConfig({ CLIPADOR_HOST: '0.0.0.0', CLIPADOR_JWT_SECRET: 'set-by-the-operator' }).app.host,
+    ).toBe('0.0.0.0');
+  });
+
+  it('trusts no proxy by default, and a hop count or addresses and CIDRs when told', () => {
+    expect(loadConfig({}).app.trustProxy).toBe(false);
+    expect(loadConfig({ CLIPADOR_TRUST_PROXY: '2' }).app.trustProxy).toBe(2);
+    expect(
+      loadConfig({ CLIPADOR_TRUST_PROXY: '10.0.0.0/8, 192.0.2.7, fd00::/8' }).app.trustProxy,
+    ).toEqual(['10.0.0.0/8', '192.0.2.7', 'fd00::/8']);
+    expect(() => loadConfig({ CLIPADOR_TRUST_PROXY: 'true' })).toThrow(/CLIPADOR_TRUST_PROXY/);
+    expect(() => loadConfig({ CLIPADOR_TRUST_PROXY: '10.0.0.0/99' })).toThrow(
+      /CLIPADOR_TRUST_PROXY .*bad: 10.0.0.0\/99/,
+    );
+  });
+
+  it('serves /docs outside production only, unless CLIPADOR_DOCS says otherwise', () => {
+    expect(loadConfig({}).app.docs).toBe(true);
+    expect(loadConfig({ ...PRODUCTION, CLIPADOR_JWT_SECRET: RANDOM_HEX }).app.docs).toBe(false);
+    expect(
+      loadConfig({ ...PRODUCTION, CLIPADOR_JWT_SECRET: RANDOM_HEX, CLIPADOR_DOCS: 'true' }).app
+        .docs,
+    ).toBe(true);
   });
 });

@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import ipaddr from 'ipaddr.js';
+import { estimateSecretBits, MIN_SECRET_BITS } from './secret-strength';
 
 /**
  * The whole configuration of Clipador, parsed from `CLIPADOR_*` environment variables.
@@ -34,6 +37,29 @@ export interface AppSection {
    * to finish, then are interrupted and handed back; past it the process exits with status 1.
    */
   shutdownTimeoutMs: number;
+  /** Swagger UI at /docs (and its JSON). */
+  docs: boolean;
+  /**
+   * Which proxies may say who the client is (X-Forwarded-For): none (false, the default: the
+   * socket's address is the client's), a hop count, or a list of addresses and CIDRs. Fastify's
+   * `trustProxy` takes each form as it is.
+   */
+  trustProxy: false | number | string[];
+  http: HttpSection;
+}
+
+export interface HttpSection {
+  /** Longest a client may take to send a whole request (headers and body): 408 and closed past it. */
+  requestTimeoutMs: number;
+  /** Longest a client may take to send the request headers. */
+  headersTimeoutMs: number;
+  /** How long an idle keep-alive connection is kept open between two requests. */
+  keepAliveTimeoutMs: number;
+  /** A socket with no traffic in either direction for this long is closed (0 = never); above the
+   * keep-alive timeout, so it only catches answers stuck mid-way. */
+  idleTimeoutMs: number;
+  /** Open connections one API process accepts; more are dropped at once. */
+  maxConnections: number;
 }
 
 export interface DatabaseSection {
@@ -57,10 +83,23 @@ export interface AuthSection {
   refreshDays: number;
   /** 32 bytes for AES-256-GCM encryption of streamers' client secrets. */
   encryptionKey: Buffer;
-  /** Failed logins allowed per username, and per client IP, within the window before 429. */
-  loginMaxFailuresPerUsername: number;
-  loginMaxFailuresPerIp: number;
+  /**
+   * Failed logins allowed per (username, client address) and per client address within the
+   * window, before 429. Every attempt is counted before its password is checked.
+   */
+  loginMaxFailuresPerUsernameAddress: number;
+  loginMaxFailuresPerAddress: number;
   loginWindowSeconds: number;
+  /**
+   * Failures of one username (from every address) before its logins are slowed down, and the
+   * longest delay: it doubles from 250 ms with each failure beyond the free ones. A delay, never
+   * a refusal, so nobody can lock the owner out.
+   */
+  loginDelayFreeFailures: number;
+  loginDelayMaxMs: number;
+  /** Threads that hash and check passwords, and the checks that may wait for one (then 429). */
+  passwordWorkers: number;
+  passwordQueue: number;
 }
 
 export interface TwitchSection {
@@ -238,9 +277,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     'postgres+asyncpg:',
   ]);
 
+  // Outside production the JWT secret may be the public development fallback: listen on
+  // loopback only, unless told otherwise, so nobody on the network can forge tokens.
+  const host = read.string('HOST', production ? '0.0.0.0' : 'localhost');
   const jwtSecret = read.raw('JWT_SECRET');
   if (production && (jwtSecret === undefined || jwtSecret.length < 32)) {
-    read.fail('JWT_SECRET', 'is required in production and must be at least 32 characters');
+    read.fail(
+      'JWT_SECRET',
+      'is required in production and must be at least 32 characters (make one with `openssl rand -hex 32`)',
+    );
+  } else if (production && estimateSecretBits(jwtSecret!) < MIN_SECRET_BITS) {
+    read.fail(
+      'JWT_SECRET',
+      `looks guessable (about ${Math.floor(estimateSecretBits(jwtSecret!))} bits of entropy, ` +
+        `${MIN_SECRET_BITS} needed): use a random one, e.g. \`openssl rand -hex 32\``,
+    );
+  } else if (jwtSecret === undefined && !isLoopbackHost(host)) {
+    read.fail(
+      'JWT_SECRET',
+      `is required when CLIPADOR_HOST (${host}) is not a loopback address: the development ` +
+        'fallback secret is public. Set one (`openssl rand -hex 32`) or bind to 127.0.0.1',
+    );
   }
   const effectiveJwtSecret = jwtSecret ?? DEV_JWT_SECRET;
 
@@ -259,15 +316,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const config: AppConfig = {
     app: {
       env: appEnv,
-      // Outside production the JWT secret may be the public development fallback: listen on
-      // loopback only, unless told otherwise, so nobody on the network can forge tokens.
-      host: read.string('HOST', production ? '0.0.0.0' : 'localhost'),
+      host,
       port: read.int('PORT', 8000, 0, 65535),
       corsOrigins: read.list('CORS_ORIGINS', DEFAULT_CORS_ORIGINS),
       roles: [...new Set(roles)] as Role[],
       logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
       cliLogLevel: read.oneOf('LOG_LEVEL', 'warn', LOG_LEVELS),
       shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 9_000, 1_000, 600_000),
+      docs: read.oneOf('DOCS', production ? 'false' : 'true', ['true', 'false']) === 'true',
+      trustProxy: parseTrustProxy(read),
+      http: {
+        requestTimeoutMs: read.int('HTTP_REQUEST_TIMEOUT_MS', 20_000, 500, 600_000),
+        headersTimeoutMs: read.int('HTTP_HEADERS_TIMEOUT_MS', 10_000, 500, 600_000),
+        keepAliveTimeoutMs: read.int('HTTP_KEEP_ALIVE_TIMEOUT_MS', 72_000, 100, 600_000),
+        idleTimeoutMs: read.int('HTTP_IDLE_TIMEOUT_MS', 120_000, 0, 3_600_000),
+        maxConnections: read.int('HTTP_MAX_CONNECTIONS', 8_192, 16, 1_000_000),
+      },
     },
     database: {
       url: rawDatabaseUrl === undefined ? undefined : normaliseDatabaseUrl(rawDatabaseUrl),
@@ -288,9 +352,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       accessMinutes: read.int('JWT_ACCESS_MINUTES', 60, 1, 60 * 24 * 30),
       refreshDays: read.int('JWT_REFRESH_DAYS', 14, 1, 365),
       encryptionKey,
-      loginMaxFailuresPerUsername: read.int('LOGIN_MAX_FAILURES_PER_USERNAME', 5, 1, 10_000),
-      loginMaxFailuresPerIp: read.int('LOGIN_MAX_FAILURES_PER_IP', 20, 1, 100_000),
+      loginMaxFailuresPerUsernameAddress: read.int(
+        'LOGIN_MAX_FAILURES_PER_USERNAME_ADDRESS',
+        5,
+        1,
+        10_000,
+      ),
+      loginMaxFailuresPerAddress: read.int('LOGIN_MAX_FAILURES_PER_ADDRESS', 20, 1, 100_000),
       loginWindowSeconds: read.int('LOGIN_WINDOW_SECONDS', 900, 1, 86_400),
+      loginDelayFreeFailures: read.int('LOGIN_DELAY_FREE_FAILURES', 5, 0, 100_000),
+      loginDelayMaxMs: read.int('LOGIN_DELAY_MAX_MS', 8_000, 0, 60_000),
+      passwordWorkers: read.int(
+        'PASSWORD_WORKERS',
+        Math.max(1, Math.min(4, availableParallelism() - 1)),
+        1,
+        64,
+      ),
+      passwordQueue: read.int('PASSWORD_QUEUE', 16, 0, 10_000),
     },
     twitch: {
       clientId: read.optional('TWITCH_CLIENT_ID'),
@@ -328,6 +406,50 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
   if (read.problems.length > 0) throw new InvalidConfigError(read.problems);
   return config;
+}
+
+const LOOPBACK_NAMES = new Set(['localhost', 'ip6-localhost', 'ip6-loopback']);
+
+/** 127.0.0.0/8, ::1 (and its IPv4-mapped form) or a name that means them. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (LOOPBACK_NAMES.has(bare)) return true;
+  if (!ipaddr.isValid(bare)) return false;
+  const address = ipaddr.process(bare);
+  return address.range() === 'loopback';
+}
+
+/** CLIPADOR_TRUST_PROXY: unset or `false` → none; an integer → hops; else addresses and CIDRs. */
+function parseTrustProxy(read: EnvReader): false | number | string[] {
+  const value = read.raw('TRUST_PROXY');
+  if (value === undefined || value === 'false' || value === 'none') return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops < 1 || hops > 10)
+      read.fail('TRUST_PROXY', `hop count must be 1 to 10 (got "${value}")`);
+    return hops;
+  }
+  const entries = read.list('TRUST_PROXY', []);
+  const bad = entries.filter((entry) => !isAddressOrCidr(entry));
+  if (bad.length > 0) {
+    read.fail(
+      'TRUST_PROXY',
+      `must be a hop count or a comma list of IP addresses and CIDRs (bad: ${bad.join(', ')})`,
+    );
+  }
+  return entries;
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  if (entry.includes('/')) {
+    try {
+      ipaddr.parseCIDR(entry);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  return ipaddr.isValid(entry);
 }
 
 function stripTrailingSlash(url: string): string {

@@ -1,3 +1,4 @@
+import { AuthSessionEntity } from '../auth/entities/auth-session.entity';
 import { RefreshTokenEntity } from '../auth/entities/refresh-token.entity';
 import { BillingEventEntity } from '../billing/entities/billing-event.entity';
 import { PurchaseEntity } from '../billing/entities/purchase.entity';
@@ -14,6 +15,7 @@ import { UserEntity } from '../users/entities/user.entity';
 /** Every table the data source maps; the TypeORM CLI and the app share this list. */
 export const ENTITIES = [
   UserEntity,
+  AuthSessionEntity,
   RefreshTokenEntity,
   StreamerEntity,
   ClipEntity,

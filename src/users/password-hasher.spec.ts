@@ -1,12 +1,17 @@
 import bcrypt from 'bcryptjs';
-import {
-  BCRYPT_COST,
-  hashPassword,
-  legacyPbkdf2Hash,
-  needsRehash,
-  verifyAgainstDummy,
-  verifyPassword,
-} from './password-hasher';
+import type { ConfigService } from '@nestjs/config';
+import type { AppConfig } from '../config/configuration';
+import { BCRYPT_COST, legacyPbkdf2Hash, needsRehash, PasswordHasher } from './password-hasher';
+import { PasswordPoolBusyError, PasswordWorkerPool } from './password-pool';
+
+const hasher = new PasswordHasher({
+  get: () => ({ passwordWorkers: 1, passwordQueue: 8 }),
+} as unknown as ConfigService<AppConfig, true>);
+const hashPassword = (password: string) => hasher.hash(password);
+const verifyPassword = (password: string, hash: string) => hasher.verify(password, hash);
+const verifyAgainstDummy = (password: string) => hasher.verifyAgainstDummy(password);
+
+afterAll(() => hasher.onModuleDestroy());
 
 // Hashes written by passlib's pbkdf2_sha256 itself (from its documentation and a published
 // session), so compatibility is checked against the real format, not our own encoder.
@@ -89,4 +94,40 @@ describe('password hashing', () => {
     expect(Math.min(...dummy) / Math.min(...real)).toBeGreaterThan(0.5);
     expect(Math.min(...dummy) / Math.min(...real)).toBeLessThan(2);
   }, 30_000); // ten bcrypt comparisons take seconds on a loaded 2-core machine
+});
+
+describe('the password worker pool', () => {
+  it('runs bcrypt off the event loop: timers keep firing during a hash', async () => {
+    const pool = new PasswordWorkerPool(1, 4);
+    try {
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 5);
+      const started = Date.now();
+      await pool.run({ op: 'hash', args: ['password', 12] });
+      clearInterval(timer);
+      const elapsed = Date.now() - started;
+      // On the event loop the hash would block every tick until it finished.
+      expect(ticks).toBeGreaterThanOrEqual(Math.floor(elapsed / 5 / 4));
+      expect(ticks).toBeGreaterThan(3);
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
+
+  it('queues up to its bound and sheds the rest with a Retry-After, never a pile-up', async () => {
+    const pool = new PasswordWorkerPool(1, 2);
+    try {
+      const hash = bcrypt.hashSync('x', 4);
+      const accepted = [1, 2, 3].map(() => pool.run({ op: 'compare', args: ['x', hash] }));
+      const shed = pool.run({ op: 'compare', args: ['x', hash] });
+      await expect(shed).rejects.toBeInstanceOf(PasswordPoolBusyError);
+      await expect(shed).rejects.toMatchObject({ code: 'login_busy', kind: 'rate_limited' });
+      const error = (await shed.catch((e: unknown) => e)) as PasswordPoolBusyError;
+      expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+      await expect(Promise.all(accepted)).resolves.toEqual([true, true, true]);
+      expect(pool.load).toEqual({ running: 0, queued: 0 });
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
 });

@@ -1,11 +1,18 @@
 import { pbkdf2, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import bcrypt from 'bcryptjs';
+import type { AppConfig } from '../config/configuration';
+import { PasswordWorkerPool } from './password-pool';
 
 const pbkdf2Async = promisify(pbkdf2);
 
 /** bcrypt work factor; 10 is the floor TARGETS.md sets, 12 costs ~4× more per login. */
 export const BCRYPT_COST = 11;
+
+/** bcrypt reads only the first 72 bytes of a password: longer ones are refused where one is set. */
+export const MAX_PASSWORD_BYTES = 72;
 
 /** passlib's `pbkdf2_sha256`, the old Python service's format: `$pbkdf2-sha256$rounds$salt$hash`. */
 const LEGACY_PBKDF2 = /^\$pbkdf2-sha256\$(\d+)\$([./A-Za-z0-9]*)\$([./A-Za-z0-9]+)$/;
@@ -16,22 +23,63 @@ const LEGACY_PBKDF2 = /^\$pbkdf2-sha256\$(\d+)\$([./A-Za-z0-9]*)\$([./A-Za-z0-9]
  */
 const DUMMY_HASH = bcrypt.hashSync(`dummy-${Math.random()}`, BCRYPT_COST);
 
-export async function hashPassword(password: string): Promise<string> {
-  return bcrypt.hash(password, BCRYPT_COST);
-}
+/**
+ * Hashes and checks passwords (bcrypt; legacy passlib pbkdf2_sha256 hashes are still accepted) on
+ * the password worker pool: never on the event loop, and never more at once than the pool allows
+ * (beyond its queue: `PasswordPoolBusyError`, a 429).
+ */
+@Injectable()
+export class PasswordHasher implements OnModuleDestroy {
+  private readonly pool: PasswordWorkerPool;
 
-/** True when `password` matches `hash` (bcrypt, or a legacy passlib pbkdf2_sha256 hash). */
-export async function verifyPassword(password: string, hash: string): Promise<boolean> {
-  const legacy = LEGACY_PBKDF2.exec(hash);
-  if (legacy) return verifyLegacyPbkdf2(password, Number(legacy[1]), legacy[2], legacy[3]);
-  if (!hash.startsWith('$2')) return false;
-  return bcrypt.compare(password, hash);
-}
+  constructor(config: ConfigService<AppConfig, true>) {
+    const auth = config.get('auth', { infer: true });
+    this.pool = new PasswordWorkerPool(auth.passwordWorkers, auth.passwordQueue);
+  }
 
-/** Spends the time of one bcrypt comparison and always fails. */
-export async function verifyAgainstDummy(password: string): Promise<false> {
-  await bcrypt.compare(password, DUMMY_HASH);
-  return false;
+  hash(password: string): Promise<string> {
+    return this.pool.run({ op: 'hash', args: [password, BCRYPT_COST] });
+  }
+
+  /** True when `password` matches `hash` (bcrypt, or a legacy passlib pbkdf2_sha256 hash). */
+  async verify(password: string, hash: string): Promise<boolean> {
+    const legacy = LEGACY_PBKDF2.exec(hash);
+    if (legacy) return this.verifyLegacy(password, Number(legacy[1]), legacy[2], legacy[3]);
+    if (!hash.startsWith('$2')) return false;
+    return this.pool.run({ op: 'compare', args: [password, hash] });
+  }
+
+  /** Spends the time of one bcrypt comparison and always fails. */
+  async verifyAgainstDummy(password: string): Promise<false> {
+    await this.pool.run({ op: 'compare', args: [password, DUMMY_HASH] });
+    return false;
+  }
+
+  get load(): { running: number; queued: number } {
+    return this.pool.load;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.pool.close();
+  }
+
+  private async verifyLegacy(
+    password: string,
+    rounds: number,
+    salt: string,
+    checksum: string,
+  ): Promise<boolean> {
+    if (!Number.isSafeInteger(rounds) || rounds < 1 || rounds > 10_000_000) return false;
+    const expected = fromAdaptedBase64(checksum);
+    const actual = Buffer.from(
+      await this.pool.run({
+        op: 'pbkdf2',
+        args: [password, fromAdaptedBase64(salt).toString('base64'), rounds, expected.length],
+      }),
+      'base64',
+    );
+    return actual.length === expected.length && timingSafeEqual(actual, expected);
+  }
 }
 
 /** bcrypt reads at most this many bytes of a password and ignores the rest. */
@@ -53,24 +101,6 @@ export function needsRehash(hash: string, password?: string): boolean {
   } catch {
     return true;
   }
-}
-
-async function verifyLegacyPbkdf2(
-  password: string,
-  rounds: number,
-  salt: string,
-  checksum: string,
-): Promise<boolean> {
-  if (!Number.isSafeInteger(rounds) || rounds < 1 || rounds > 10_000_000) return false;
-  const expected = fromAdaptedBase64(checksum);
-  const actual = await pbkdf2Async(
-    password,
-    fromAdaptedBase64(salt),
-    rounds,
-    expected.length,
-    'sha256',
-  );
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
 /** passlib's "adapted base64": standard base64 with `.` for `+` and no padding. */

@@ -57,27 +57,43 @@ export class UsersRepository {
     return this.users.findOneBy({ id });
   }
 
-  /**
-   * Creates the user, or gives an existing one this password hash and role: one statement, so
-   * two concurrent runs of `create-admin` cannot both insert.
-   */
-  async upsert(
+  /** Creates the user unless the username is taken: the new user, or null. One statement. */
+  async insertIfAbsent(
     username: string,
     hashedPassword: string,
     role: UserRole,
-  ): Promise<{ user: UserEntity; created: boolean }> {
-    const rows = await this.users.query<Array<{ id: number; inserted: boolean }>>(
-      `INSERT INTO users (username, hashed_password, role)
-       VALUES ($1, $2, $3)
-       ON CONFLICT (username) DO UPDATE
-         SET hashed_password = EXCLUDED.hashed_password, role = EXCLUDED.role, updated_at = now()
-       RETURNING id, (xmax = 0) AS inserted`,
+  ): Promise<UserEntity | null> {
+    const rows: Array<{ id: number }> = await this.users.query(
+      `INSERT INTO users (username, hashed_password, role) VALUES ($1, $2, $3)
+       ON CONFLICT (username) DO NOTHING
+       RETURNING id`,
       [username, hashedPassword, role],
     );
-    return { user: (await this.findById(rows[0].id))!, created: rows[0].inserted };
+    return rows[0] ? this.findById(rows[0].id) : null;
   }
 
-  /** Replaces a hash only if it is still the one we verified (a concurrent change wins). */
+  /**
+   * A new password hash, and the token version moved on so that every token issued before stops
+   * working. One statement; false when there is no such user.
+   */
+  async setPasswordHash(id: number, hashedPassword: string): Promise<boolean> {
+    const result: unknown = await this.users.query(
+      `UPDATE users SET hashed_password = $2, token_version = token_version + 1, updated_at = now()
+       WHERE id = $1`,
+      [id, hashedPassword],
+    );
+    // TypeORM's PostgreSQL driver answers an UPDATE with [rows, affected].
+    return Array.isArray(result) && result[1] === 1;
+  }
+
+  async setRole(id: number, role: UserRole): Promise<void> {
+    await this.users.update({ id }, { role });
+  }
+
+  /**
+   * Replaces a hash only if it is still the one we verified (a concurrent change wins). Not a
+   * password change (the same password, stronger hash): the token version stays.
+   */
   async replacePasswordHash(id: number, oldHash: string, newHash: string): Promise<void> {
     await this.users.update({ id, hashedPassword: oldHash }, { hashedPassword: newHash });
   }
@@ -209,22 +225,5 @@ export class UsersRepository {
       [email, exceptId],
     );
     if (rows.length > 0) throw emailTaken();
-  }
-
-  /**
-   * The new hash, and every refresh token of the user revoked, in one statement. A stand-in
-   * until the auth module's setPassword (which also bumps the token version) replaces it.
-   */
-  async setPasswordHash(id: number, hashedPassword: string): Promise<boolean> {
-    const rows: Array<{ id: number }> = await this.users.query(
-      `WITH changed AS (
-         UPDATE users SET hashed_password = $2, updated_at = now() WHERE id = $1 RETURNING id),
-       revoked AS (
-         UPDATE refresh_tokens SET revoked_at = now()
-         WHERE user_id IN (SELECT id FROM changed) AND revoked_at IS NULL)
-       SELECT id FROM changed`,
-      [id, hashedPassword],
-    );
-    return rows.length > 0;
   }
 }

@@ -1,4 +1,5 @@
 import { UserEntity } from './entities/user.entity';
+import type { PasswordHasher } from './password-hasher';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
@@ -8,6 +9,7 @@ function entity(id: number, role: 'admin' | 'viewer'): UserEntity {
     username: `user${id}`,
     hashedPassword: 'x',
     role,
+    tokenVersion: 0,
     email: null,
     plan: 'free',
     planExpiresAt: null,
@@ -37,11 +39,12 @@ describe('UsersService.findCurrent', () => {
   it('reads a user once while the users counter stays put', async () => {
     const rows = new Map([[1, entity(1, 'viewer')]]);
     const { repository, lookups } = fakeRepository(rows);
-    const users = new UsersService(repository);
+    const users = new UsersService(repository, {} as PasswordHasher);
     await expect(users.findCurrent(1, 5)).resolves.toEqual({
       id: 1,
       username: 'user1',
       role: 'viewer',
+      tokenVersion: 0,
     });
     await users.findCurrent(1, 5);
     await users.findCurrent(1, 5);
@@ -54,7 +57,7 @@ describe('UsersService.findCurrent', () => {
       [2, entity(2, 'admin')],
     ]);
     const { repository } = fakeRepository(rows);
-    const users = new UsersService(repository);
+    const users = new UsersService(repository, {} as PasswordHasher);
     await users.findCurrent(1, 5);
     await users.findCurrent(2, 5);
     rows.set(1, entity(1, 'admin'));
@@ -66,7 +69,7 @@ describe('UsersService.findCurrent', () => {
   it('remembers that an id has no user, until the counter moves', async () => {
     const rows = new Map<number, UserEntity>();
     const { repository, lookups } = fakeRepository(rows);
-    const users = new UsersService(repository);
+    const users = new UsersService(repository, {} as PasswordHasher);
     await expect(users.findCurrent(9, 1)).resolves.toBeNull();
     await expect(users.findCurrent(9, 1)).resolves.toBeNull();
     rows.set(9, entity(9, 'viewer'));
@@ -77,7 +80,7 @@ describe('UsersService.findCurrent', () => {
   it('reads the database for a request holding an older reading than the cache', async () => {
     const rows = new Map([[1, entity(1, 'viewer')]]);
     const { repository, lookups } = fakeRepository(rows);
-    const users = new UsersService(repository);
+    const users = new UsersService(repository, {} as PasswordHasher);
     await users.findCurrent(1, 7);
     await users.findCurrent(1, 6);
     expect(lookups).toEqual([1, 1]);

@@ -1,8 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DomainError, NotFoundError } from '../common/errors/domain.error';
 import { UserEntity, UserRole, USER_ROLES } from './entities/user.entity';
-import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './password-hasher';
+import { needsRehash, PasswordHasher } from './password-hasher';
 import { baseSlotsForPlan } from './plan-rules';
 import { AdminUserFields, PlanHolder, UsersRepository } from './users.repository';
 
@@ -16,7 +16,12 @@ export interface UserSummary {
   id: number;
   username: string;
   role: UserRole;
+  /** Moved by every password change; tokens issued under an older one are refused. */
+  tokenVersion: number;
 }
+
+/** Told after a password change committed, with the user's id (AuthModule revokes sessions). */
+export type PasswordChangedListener = (userId: number) => Promise<void>;
 
 const USERNAME_PATTERN = /^[A-Za-z0-9_.@-]{1,100}$/;
 export const MIN_PASSWORD_LENGTH = 8;
@@ -27,16 +32,24 @@ const MAX_CACHED_USERS = 10_000;
 
 @Injectable()
 export class UsersService {
+  private readonly logger = new Logger(UsersService.name);
   /**
    * Users (and ids found to have no user) as read after generation `cachedGeneration` of the
    * `users` counter: valid for any request whose own reading is not newer.
    */
   private cachedGeneration = -1;
   private readonly cached = new Map<number, UserSummary | null>();
+  private readonly passwordListeners: PasswordChangedListener[] = [];
 
-  constructor(private readonly users: UsersRepository) {}
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly hasher: PasswordHasher,
+  ) {}
 
-  /** Creates a user or resets an existing one's password and role (the CLI's `create-*`). */
+  /**
+   * Creates a user, or gives an existing one this password (through setPassword: its sessions
+   * end) and role. The CLI's `create-admin` and `create-user`.
+   */
   async createOrUpdate(
     username: string,
     password: string,
@@ -49,13 +62,7 @@ export class UsersService {
         'Username must be 1-100 characters of letters, digits, and _ . @ -',
       );
     }
-    if (password.length < MIN_PASSWORD_LENGTH) {
-      throw new DomainError(
-        'invalid',
-        'password_too_short',
-        `Password must have at least ${MIN_PASSWORD_LENGTH} characters`,
-      );
-    }
+    checkNewPassword(password);
     if (!USER_ROLES.includes(role)) {
       throw new DomainError(
         'invalid',
@@ -63,8 +70,41 @@ export class UsersService {
         `Role must be one of ${USER_ROLES.join(', ')}`,
       );
     }
-    const { user, created } = await this.users.upsert(username, await hashPassword(password), role);
-    return { ...toSummary(user), created };
+    const existing = await this.users.findByUsername(username);
+    if (!existing) {
+      const created = await this.users.insertIfAbsent(
+        username,
+        await this.hasher.hash(password),
+        role,
+      );
+      if (created) return { ...toSummary(created), created: true };
+    }
+    // Taken (before, or by a concurrent run in the meantime): that user gets the password.
+    const user = existing ?? (await this.users.findByUsername(username));
+    if (!user) throw new NotFoundError('User', username);
+    await this.setPassword(user.id, password);
+    if (user.role !== role) await this.users.setRole(user.id, role);
+    const updated = await this.users.findById(user.id);
+    return { ...toSummary(updated ?? user), role, created: false };
+  }
+
+  /**
+   * THE way a password changes (POST /auth/password, the admin reset, the CLI): 8-72 bytes
+   * (bcrypt reads no further), hashed on the password pool, stored with the token version moved
+   * on in one statement — every access and refresh token issued before is refused from then on —
+   * and then every session of the user is revoked.
+   */
+  async setPassword(userId: number, newPassword: string): Promise<void> {
+    checkNewPassword(newPassword);
+    const hash = await this.hasher.hash(newPassword);
+    if (!(await this.users.setPasswordHash(userId, hash))) throw new NotFoundError('User', userId);
+    this.logger.log({ userId }, 'password_changed');
+    for (const listener of this.passwordListeners) await listener(userId);
+  }
+
+  /** Called after each password change (AuthModule: revoke the user's sessions). */
+  onPasswordChanged(listener: PasswordChangedListener): void {
+    this.passwordListeners.push(listener);
   }
 
   /**
@@ -74,13 +114,13 @@ export class UsersService {
    */
   async verifyCredentials(username: string, password: string): Promise<UserSummary | null> {
     const user = await this.users.findByUsername(username);
-    if (!user) return verifyAgainstDummy(password).then(() => null);
-    if (!(await verifyPassword(password, user.hashedPassword))) return null;
+    if (!user) return this.hasher.verifyAgainstDummy(password).then(() => null);
+    if (!(await this.hasher.verify(password, user.hashedPassword))) return null;
     if (needsRehash(user.hashedPassword, password)) {
       await this.users.replacePasswordHash(
         user.id,
         user.hashedPassword,
-        await hashPassword(password),
+        await this.hasher.hash(password),
       );
     }
     return toSummary(user);
@@ -161,17 +201,6 @@ export class UsersService {
 
   // --- Administration (PRODUCT §11) ---
 
-  /**
-   * Sets a new password: hashed, and every session of the user revoked. Minimal stand-in with the
-   * signature the auth module's version (hash + revoke every session + bump token version) keeps.
-   */
-  async setPassword(userId: number, newPassword: string): Promise<void> {
-    assertPasswordLength(newPassword);
-    if (!(await this.users.setPasswordHash(userId, await hashPassword(newPassword)))) {
-      throw new NotFoundError('User', userId);
-    }
-  }
-
   /** A new user (409 when the username or the e-mail is taken), in the caller's transaction. */
   async createNew(
     manager: EntityManager,
@@ -184,10 +213,10 @@ export class UsersService {
         'Username must be 1-100 characters of letters, digits, and _ . @ -',
       );
     }
-    assertPasswordLength(fields.password);
+    checkNewPassword(fields.password);
     const id = await this.users.insertNew(manager, {
       username: fields.username,
-      hashedPassword: await hashPassword(fields.password),
+      hashedPassword: await this.hasher.hash(fields.password),
       role: fields.role,
       email: fields.email?.trim().toLowerCase() ?? null,
     });
@@ -236,17 +265,25 @@ export class UsersService {
   }
 }
 
-function assertPasswordLength(password: string): void {
-  const bytes = Buffer.byteLength(password, 'utf8');
-  if (bytes < MIN_PASSWORD_LENGTH || bytes > MAX_PASSWORD_BYTES) {
-    throw new DomainError(
-      'invalid',
-      'invalid_password_length',
-      `Password must have ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_BYTES} bytes`,
-    );
-  }
+function toSummary(user: UserEntity): UserSummary {
+  return { id: user.id, username: user.username, role: user.role, tokenVersion: user.tokenVersion };
 }
 
-function toSummary(user: UserEntity): UserSummary {
-  return { id: user.id, username: user.username, role: user.role };
+/** A password being set: 8 to 72 bytes of UTF-8 (bcrypt ignores whatever follows byte 72). */
+export function checkNewPassword(password: string): void {
+  const bytes = Buffer.byteLength(password, 'utf8');
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw new DomainError(
+      'invalid',
+      'password_too_short',
+      `Password must have at least ${MIN_PASSWORD_LENGTH} characters`,
+    );
+  }
+  if (bytes > MAX_PASSWORD_BYTES) {
+    throw new DomainError(
+      'invalid',
+      'password_too_long',
+      `Password must be at most ${MAX_PASSWORD_BYTES} bytes (bcrypt reads no further)`,
+    );
+  }
 }

@@ -8,10 +8,12 @@ import {
   PrimaryColumn,
 } from 'typeorm';
 import { UserEntity } from '../../users/entities/user.entity';
+import { AuthSessionEntity } from './auth-session.entity';
 
 /**
- * One row per refresh token handed out. A refresh token is valid only while its row exists and is
- * not revoked, which is what lets logout (and rotation on refresh) take a token back.
+ * One row per refresh token handed out, in its session (family). A token is good once: using it
+ * sets `used_at`. Rows stay until their session ends, so that a second use is recognised (within
+ * 30 s: two tabs refreshing together; later: reuse, which revokes the session).
  */
 @Entity('refresh_tokens')
 export class RefreshTokenEntity {
@@ -27,11 +29,19 @@ export class RefreshTokenEntity {
   @JoinColumn({ name: 'user_id' })
   user?: UserEntity;
 
+  @Index('IDX_refresh_tokens_session_id')
+  @Column({ name: 'session_id', type: 'uuid' })
+  sessionId: string;
+
+  @ManyToOne(() => AuthSessionEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'session_id', foreignKeyConstraintName: 'FK_refresh_tokens_session_id' })
+  session?: AuthSessionEntity;
+
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt: Date;
 
-  @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
-  revokedAt: Date | null;
+  @Column({ name: 'used_at', type: 'timestamptz', nullable: true })
+  usedAt: Date | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -6,6 +6,8 @@ export interface AuthenticatedUser {
   id: number;
   username: string;
   role: 'admin' | 'viewer';
+  /** The session (refresh-token family) the access token came from: its `sid` claim. */
+  sessionId: string;
 }
 
 export type AuthenticatedRequest = FastifyRequest & { user?: AuthenticatedUser };

@@ -1,5 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RateLimitedError } from '../errors/rate-limited.error';
+import { redactUrl } from '../logging';
 import { INTERNAL_ERROR_BODY, toErrorBody, unavailableErrorBody } from '../errors/error-response';
 
 const logger = new Logger('ErrorHandler');
@@ -13,6 +15,9 @@ const logger = new Logger('ErrorHandler');
 export function replyWithError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const body = toErrorBody(error);
   if (body) {
+    if (error instanceof RateLimitedError) {
+      void reply.header('Retry-After', String(error.retryAfterSeconds));
+    }
     void reply.status(body.statusCode).send(body);
     return;
   }
@@ -23,7 +28,7 @@ export function replyWithError(error: unknown, request: FastifyRequest, reply: F
         err: (error as Error).message,
         reqId: request.id,
         method: request.method,
-        url: request.url,
+        url: redactUrl(request.url),
       },
       'request_dependency_unavailable',
     );
@@ -31,7 +36,12 @@ export function replyWithError(error: unknown, request: FastifyRequest, reply: F
     return;
   }
   logger.error(
-    { err: describeError(error), reqId: request.id, method: request.method, url: request.url },
+    {
+      err: describeError(error),
+      reqId: request.id,
+      method: request.method,
+      url: redactUrl(request.url),
+    },
     'request_failed',
   );
   void reply.status(500).send(INTERNAL_ERROR_BODY);

@@ -59,6 +59,13 @@ export class UserEntity {
   @Column({ name: 'slots_base', type: 'integer', default: 1 })
   slotsBase: number;
 
+  /**
+   * Moved by every password change: tokens carry the version they were issued under and stop
+   * working once it moved (see UsersService.setPassword).
+   */
+  @Column({ name: 'token_version', type: 'integer', default: 0 })
+  tokenVersion: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

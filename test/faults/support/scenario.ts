@@ -1,4 +1,4 @@
-import { createSecretKey } from 'node:crypto';
+import { createSecretKey, randomUUID } from 'node:crypto';
 import Bull, { Job, JobStatus, Queue } from 'bull';
 import jwt from 'jsonwebtoken';
 import {
@@ -52,7 +52,8 @@ export async function accessToken(
     database,
   );
   const token = jwt.sign(
-    { sub: String(user.id), username, role, type: 'access' },
+    // sid and ver as a login's token carries them (a session id, the user's token version 0).
+    { sub: String(user.id), username, role, type: 'access', sid: randomUUID(), ver: 0 },
     createSecretKey(Buffer.from(TEST_JWT_SECRET)),
     { algorithm: 'HS256', expiresIn: 3600 },
   );
