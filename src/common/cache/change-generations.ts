@@ -16,6 +16,8 @@ import { DataSource } from 'typeorm';
 export interface ChangeGenerations {
   users: number;
   bursts: number;
+  /** Channel configs (user_channel_configs, user_streamers, what they show of streamers). */
+  channels: number;
 }
 
 const READ_SQL = 'SELECT name, value FROM cache_generations';
@@ -61,9 +63,11 @@ export class ChangeGenerationsReader {
 
   private async query(): Promise<ChangeGenerations> {
     const rows: Array<{ name: string; value: string }> = await this.dataSource.query(READ_SQL);
-    const generations: ChangeGenerations = { users: 0, bursts: 0 };
+    const generations: ChangeGenerations = { users: 0, bursts: 0, channels: 0 };
     for (const row of rows) {
-      if (row.name === 'users' || row.name === 'bursts') generations[row.name] = Number(row.value);
+      if (row.name === 'users' || row.name === 'bursts' || row.name === 'channels') {
+        generations[row.name] = Number(row.value);
+      }
     }
     return generations;
   }

@@ -2,6 +2,7 @@ import { InitialSchema1796014600969 } from './1796014600969-InitialSchema';
 import { ChangeGenerations1796018629257 } from './1796018629257-ChangeGenerations';
 import { ChannelsSchema1796171474800 } from './1796171474800-ChannelsSchema';
 import { DeliveryReferencesByTrigger1796174454487 } from './1796174454487-DeliveryReferencesByTrigger';
+import { ChannelsGeneration1796175202761 } from './1796175202761-ChannelsGeneration';
 
 /** Every migration, oldest first. The app and the TypeORM CLI run this same list. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   ChangeGenerations1796018629257,
   ChannelsSchema1796171474800,
   DeliveryReferencesByTrigger1796174454487,
+  ChannelsGeneration1796175202761,
 ];
