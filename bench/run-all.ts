@@ -5,8 +5,8 @@
  * RESULT lines. The table is printed and written to bench/results/latest.md with the date and the
  * machine, ready for the README's Benchmarks section. Takes 6–8 minutes on the 2-core machine.
  *
- * `npm run bench -- read auth` runs only the named ones (read, auth, ingest, sync, ratelimit,
- * burst, config-me, fanout).
+ * `npm run bench -- read auth` runs only the named ones (read, auth, public, ingest, sync,
+ * ratelimit, burst, config-me, fanout).
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { main as burstRule } from './burst-rule.bench';
 import { main as configMe } from './config-me.bench';
 import { main as deliveryFanout } from './delivery-fanout.bench';
 import { main as ingestWrite } from './ingest-write.bench';
+import { main as publicClips } from './public-clips.bench';
 import { main as rateLimit } from './rate-limit.bench';
 import { main as readPath } from './read-path.bench';
 import { main as syncCycle } from './sync-cycle.bench';
@@ -29,6 +30,7 @@ import { BenchResult, log, printResult, runIfMain } from './support/stats';
 const BENCHMARKS: Array<[string, () => Promise<BenchResult | BenchResult[]>]> = [
   ['read', readPath],
   ['auth', authOverhead],
+  ['public', publicClips],
   ['ingest', ingestWrite],
   ['sync', syncCycle],
   ['ratelimit', rateLimit],

@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { DomainError } from './common/errors/domain.error';
 import { requestIdFor } from './common/logging';
+import { ROUTE_BODY_LIMIT } from './common/route-body-limit';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/configuration';
 
@@ -44,13 +45,18 @@ function malformedJsonDetail(error: Error): string {
 }
 
 export function createFastifyAdapter(): FastifyAdapter {
-  return new ClipadorFastifyAdapter({
+  const adapter = new ClipadorFastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestIdFor,
     requestIdHeader: false,
     // Nest installs its own request logging (nestjs-pino); Fastify's would log each line twice.
     logger: false,
   });
+  adapter.getInstance().addHook('onRoute', (route) => {
+    const limit = (route.config as Record<string, unknown> | undefined)?.[ROUTE_BODY_LIMIT];
+    if (typeof limit === 'number') route.bodyLimit = limit;
+  });
+  return adapter;
 }
 
 /**

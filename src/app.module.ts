@@ -2,7 +2,9 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
+import { BillingModule } from './billing/billing.module';
 import { ChannelsModule } from './channels/channels.module';
 import { ClipsModule } from './clips/clips.module';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
@@ -13,6 +15,7 @@ import { HealthModule } from './health/health.module';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { RedisModule } from './redis/redis.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
+import { PublicModule } from './public/public.module';
 import { StreamsModule } from './streams/streams.module';
 import { UsersModule } from './users/users.module';
 
@@ -36,6 +39,9 @@ export class AppModule {
         ChannelsModule,
         ClipsModule,
         MonitoringModule,
+        PublicModule,
+        BillingModule,
+        AdminModule,
         HealthModule,
         IngestionModule.forRoot(config),
       ],

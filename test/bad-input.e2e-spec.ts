@@ -29,9 +29,11 @@ interface Tokens {
 interface HttpCase {
   /** What is wrong with the request. */
   name: string;
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete' | 'patch';
   path: string;
   as: Caller;
+  /** Extra request headers (e.g. Kirvano's Security-Token). */
+  headers?: Record<string, string>;
   /** A JSON body (or a function of the suite's tokens giving one), or raw text with its type. */
   body?: unknown;
   raw?: { type: string; text: string };
@@ -66,6 +68,14 @@ function unsigned(claims: Record<string, unknown>): string {
 }
 
 const VALID_STREAMER = { twitch_user_id: '424242' };
+const KIRVANO_TOKEN = 'bad-input-kirvano-token-0123456789';
+const KIRVANO = { 'Security-Token': KIRVANO_TOKEN };
+const sale = (fields: Record<string, unknown>) => ({
+  event: 'SALE_APPROVED',
+  sale_id: 'BAD-1',
+  customer: { email: 'bad-input@example.com' },
+  ...fields,
+});
 const streamer = (fields: Record<string, unknown>) => ({ ...VALID_STREAMER, ...fields });
 
 // One row per case, so that the table reads as the matrix.
@@ -202,6 +212,51 @@ const HTTP_CASES: HttpCase[] = [
   { name: 'a cursor that is not one', method: 'get', path: `/config/me/history?before=${encodeURIComponent("1' OR 1=1 --")}`, as: 'viewer', status: 400, code: 'validation_failed', detail: /before must be a cursor as next_before gives it/ },
   { name: 'a cursor on a day that does not exist', method: 'get', path: '/config/me/history?before=2026-02-31T00:00:00Z,1', as: 'viewer', status: 400, code: 'validation_failed', detail: /before must be a cursor/ },
   { name: 'an unknown query parameter', method: 'get', path: '/config/me/history?offset=10', as: 'viewer', status: 400, code: 'validation_failed', detail: /offset: is not an accepted field/ },
+  // --- GET /public/clips (no login) -------------------------------------------------------
+  { name: 'limit 0', method: 'get', path: '/public/clips?limit=0', as: 'anonymous', status: 400, code: 'validation_failed', detail: /limit must be an integer from 1 to 50/ },
+  { name: 'limit 51', method: 'get', path: '/public/clips?limit=51', as: 'anonymous', status: 400, code: 'validation_failed', detail: /limit must be an integer from 1 to 50/ },
+  { name: 'limit negative', method: 'get', path: '/public/clips?limit=-1', as: 'anonymous', status: 400, code: 'validation_failed', detail: /limit must be an integer/ },
+  { name: 'limit fractional', method: 'get', path: '/public/clips?limit=2.5', as: 'anonymous', status: 400, code: 'validation_failed', detail: /limit must be an integer/ },
+  { name: 'limit not a number', method: 'get', path: '/public/clips?limit=all', as: 'anonymous', status: 400, code: 'validation_failed', detail: /limit must be an integer/ },
+  { name: 'limit twice', method: 'get', path: '/public/clips?limit=5&limit=6', as: 'anonymous', status: 400, code: 'validation_failed', detail: /limit must be an integer/ },
+  { name: 'SQL injection in limit', method: 'get', path: `/public/clips?limit=${encodeURIComponent('12; DROP TABLE clips')}`, as: 'anonymous', status: 400, code: 'validation_failed', detail: /limit must be an integer/ },
+  { name: 'an unknown query parameter', method: 'get', path: '/public/clips?offset=10', as: 'anonymous', status: 400, code: 'validation_failed', detail: /offset: is not an accepted field/ },
+
+  // --- POST /webhooks/kirvano (no login; Security-Token) ------------------------------------
+  { name: 'no Security-Token', method: 'post', path: '/webhooks/kirvano', as: 'anonymous', body: sale({}), status: 403, code: 'invalid_token', detail: /^Invalid token$/ },
+  { name: 'a wrong Security-Token', method: 'post', path: '/webhooks/kirvano', as: 'anonymous', headers: { 'Security-Token': `${KIRVANO_TOKEN}0` }, body: sale({}), status: 403, code: 'invalid_token', detail: /^Invalid token$/ },
+  { name: 'the token as a bearer instead', method: 'post', path: '/webhooks/kirvano', as: () => `Bearer ${KIRVANO_TOKEN}`, body: sale({}), status: 403, code: 'invalid_token', detail: /^Invalid token$/ },
+  { name: 'no customer', method: 'post', path: '/webhooks/kirvano', as: 'anonymous', headers: KIRVANO, body: { event: 'SALE_APPROVED', sale_id: 'BAD-1' }, status: 400, code: 'email_missing', detail: /^Email missing$/ },
+  { name: 'an e-mail that is an object', method: 'post', path: '/webhooks/kirvano', as: 'anonymous', headers: KIRVANO, body: sale({ customer: { email: { $ne: null } } }), status: 400, code: 'email_missing', detail: /^Email missing$/ },
+  { name: 'an e-mail that is not one', method: 'post', path: '/webhooks/kirvano', as: 'anonymous', headers: KIRVANO, body: sale({ customer: { email: "x' OR '1'='1" } }), status: 400, code: 'invalid_email', detail: /customer.email is not an e-mail address/ },
+  { name: 'an approval without sale_id', method: 'post', path: '/webhooks/kirvano', as: 'anonymous', headers: KIRVANO, body: sale({ sale_id: undefined }), status: 400, code: 'sale_id_missing', detail: /^sale_id missing$/ },
+  { name: 'a sale_id that is an object', method: 'post', path: '/webhooks/kirvano', as: 'anonymous', headers: KIRVANO, body: sale({ sale_id: { id: 1 } }), status: 400, code: 'sale_id_missing', detail: /^sale_id missing$/ },
+  { name: 'a sale_id longer than the column', method: 'post', path: '/webhooks/kirvano', as: 'anonymous', headers: KIRVANO, body: sale({ sale_id: 'S'.repeat(129) }), status: 400, code: 'sale_id_too_long', detail: /at most 128 characters/ },
+  { name: 'a JSON array', method: 'post', path: '/webhooks/kirvano', as: 'anonymous', headers: KIRVANO, body: [sale({})], status: 400, code: 'email_missing', detail: /^Email missing$/ },
+  { name: 'malformed JSON', method: 'post', path: '/webhooks/kirvano', as: 'anonymous', headers: KIRVANO, raw: { type: 'application/json', text: '{"event":"SALE_APPROVED",' }, status: 400, code: 'malformed_json', detail: /not valid JSON/ },
+  { name: 'a body over 64 KB', method: 'post', path: '/webhooks/kirvano', as: 'anonymous', headers: KIRVANO, raw: { type: 'application/json', text: JSON.stringify(sale({ padding: 'x'.repeat(65 * 1024) })) }, status: 413, code: 'payload_too_large', detail: /./ },
+
+  // --- /admin/users… (admins only) ----------------------------------------------------------
+  { name: 'no token', method: 'get', path: '/admin/users', as: 'anonymous', status: 401, code: 'invalid_token', detail: /Missing bearer token/ },
+  { name: 'a viewer listing users', method: 'get', path: '/admin/users', as: 'viewer', status: 403, code: 'forbidden', detail: /roles: admin/ },
+  { name: 'limit 0', method: 'get', path: '/admin/users?limit=0', as: 'admin', status: 400, code: 'validation_failed', detail: /limit must be an integer from 1 to 200/ },
+  { name: 'after not a number', method: 'get', path: '/admin/users?after=abc', as: 'admin', status: 400, code: 'validation_failed', detail: /after must be an integer/ },
+  { name: 'a viewer changing a plan', method: 'patch', path: '/admin/users/1', as: 'viewer', body: { plan: 'Super' }, status: 403, code: 'forbidden', detail: /roles: admin/ },
+  { name: 'an id that is not a number', method: 'patch', path: '/admin/users/abc', as: 'admin', body: { plan: 'Super' }, status: 400, code: 'validation_failed', detail: /id must be an integer from 1 to 2147483647/ },
+  { name: 'an unknown role', method: 'patch', path: '/admin/users/1', as: 'admin', body: { role: 'root' }, status: 400, code: 'validation_failed', detail: /role must be one of admin, viewer/ },
+  { name: 'an unknown field', method: 'patch', path: '/admin/users/1', as: 'admin', body: { hashed_password: 'x' }, status: 400, code: 'validation_failed', detail: /hashed_password: is not an accepted field/ },
+  { name: 'an e-mail that is not one', method: 'patch', path: '/admin/users/1', as: 'admin', body: { email: 'nobody' }, status: 400, code: 'validation_failed', detail: /email must be an e-mail address/ },
+  { name: 'zero slots', method: 'patch', path: '/admin/users/1', as: 'admin', body: { slots_configured: 0 }, status: 400, code: 'validation_failed', detail: /slots_configured must be an integer from 1 to 999/ },
+  { name: 'an expiry without a time zone', method: 'patch', path: '/admin/users/1', as: 'admin', body: { plan_expires_at: '2030-01-01T00:00:00' }, status: 400, code: 'validation_failed', detail: /plan_expires_at must be an ISO 8601 date-time with a time zone/ },
+  { name: 'a null plan', method: 'patch', path: '/admin/users/1', as: 'admin', body: { plan: null }, status: 400, code: 'validation_failed', detail: /plan must be a plan name/ },
+  { name: 'a user nobody has', method: 'patch', path: '/admin/users/2147483647', as: 'admin', body: { plan: 'Super' }, status: 404, code: 'user_not_found', detail: /User 2147483647 not found/ },
+  { name: 'no password', method: 'post', path: '/admin/users', as: 'admin', body: { username: 'newbie' }, status: 400, code: 'validation_failed', detail: /password must be a string of 8 to 72 bytes/ },
+  { name: 'a username with spaces', method: 'post', path: '/admin/users', as: 'admin', body: { username: 'two words', password: 'long-enough-1' }, status: 400, code: 'validation_failed', detail: /username must be 1 to 100 letters/ },
+  { name: 'a plan at creation (unknown field)', method: 'post', path: '/admin/users', as: 'admin', body: { username: 'newbie', password: 'long-enough-1', plan: 'Super' }, status: 400, code: 'validation_failed', detail: /plan: is not an accepted field/ },
+  { name: 'a username that exists', method: 'post', path: '/admin/users', as: 'admin', body: (t: Tokens) => ({ username: t.viewer.user.username, password: 'long-enough-1' }), status: 409, code: 'username_taken', detail: /already exists/ },
+  { name: 'a viewer resetting a password', method: 'post', path: '/admin/users/1/password', as: 'viewer', body: { new_password: 'long-enough-1' }, status: 403, code: 'forbidden', detail: /roles: admin/ },
+  { name: 'a password over 72 bytes', method: 'post', path: '/admin/users/1/password', as: 'admin', body: { new_password: 'ç'.repeat(37) }, status: 400, code: 'validation_failed', detail: /new_password must be a string of 8 to 72 bytes/ },
+  { name: 'a password for a user nobody has', method: 'post', path: '/admin/users/2147483647/password', as: 'admin', body: { new_password: 'long-enough-1' }, status: 404, code: 'user_not_found', detail: /User 2147483647 not found/ },
 
   // --- routes that do not exist -----------------------------------------------------------
   { name: 'POST on a GET-only route', method: 'post', path: '/health', as: 'anonymous', status: 404, code: 'not_found', detail: /POST \/health/ },
@@ -256,6 +311,7 @@ describe('bad input', () => {
         // Many refused logins come from one address here; throttling has its own spec.
         CLIPADOR_LOGIN_MAX_FAILURES_PER_IP: '10000',
         CLIPADOR_LOGIN_MAX_FAILURES_PER_USERNAME: '10000',
+        CLIPADOR_KIRVANO_TOKEN: KIRVANO_TOKEN,
       },
     });
     tokens = {
@@ -339,6 +395,12 @@ describe('bad input', () => {
       'DELETE /config/me/streamers/abc',
       'POST /config/me/streamers/reorder',
       'GET /config/me/history',
+      'GET /public/clips',
+      'POST /webhooks/kirvano',
+      'GET /admin/users',
+      'PATCH /admin/users/1',
+      'POST /admin/users',
+      'POST /admin/users/1/password',
     ]) {
       expect(routes).toContain(route);
     }
@@ -350,6 +412,7 @@ describe('bad input', () => {
     let request = testApp.http()[c.method](c.path);
     const header = authorization(c.as);
     if (header) request = request.set('Authorization', header);
+    for (const [name, value] of Object.entries(c.headers ?? {})) request = request.set(name, value);
     if (c.raw) request = request.set('Content-Type', c.raw.type).send(c.raw.text);
     else if (typeof c.body === 'function')
       request = request.send((c.body as (t: Tokens) => object)(tokens));

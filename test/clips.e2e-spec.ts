@@ -81,6 +81,7 @@ describe('clips', () => {
           fim: burst.endTime.toISOString(),
           streamer: { id: streamer.id, display_name: 'Gaules', twitch_user_id: '181077473' },
           clip_count: 3,
+          ao_vivo: false,
           clipes: [wire(first), wire(thirdA), wire(thirdB)],
         },
       ]);

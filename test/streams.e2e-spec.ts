@@ -10,6 +10,13 @@ const STREAMER_FIELDS = [
   'has_client_credentials',
   'id',
   'is_active',
+  'is_live',
+  'last_live_check_at',
+  'last_seen_live_at',
+  'live_game_name',
+  'live_since',
+  'live_title',
+  'live_viewer_count',
   'monitor_interval_seconds',
   'monitor_min_clips',
   'trial_expires_at',
@@ -61,6 +68,13 @@ describe('streams', () => {
         api_mode: 'clipador_only',
         trial_expires_at: null,
         has_client_credentials: false,
+        is_live: false,
+        live_since: null,
+        live_viewer_count: null,
+        live_title: null,
+        live_game_name: null,
+        last_live_check_at: null,
+        last_seen_live_at: null,
       });
     });
 
@@ -89,6 +103,13 @@ describe('streams', () => {
         api_mode: 'clipador_trial',
         trial_expires_at: '2030-02-01T02:59:59.000Z',
         has_client_credentials: true,
+        is_live: false,
+        live_since: null,
+        live_viewer_count: null,
+        live_title: null,
+        live_game_name: null,
+        last_live_check_at: null,
+        last_seen_live_at: null,
       });
     });
 
@@ -438,6 +459,8 @@ describe('streams', () => {
         monitorMinClips: 3,
         lastClipSyncedAt: null,
         hasClientCredentials: true,
+        isLive: false,
+        lastSeenLiveAt: null,
       });
       expect(JSON.stringify(streamers)).not.toContain('v1:');
       expect(await service.findForSync(inactive.id)).toMatchObject({ isActive: false });

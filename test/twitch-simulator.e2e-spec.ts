@@ -1,4 +1,4 @@
-import type { HelixClip, HelixPage, HelixUser } from '../src/twitch/helix.types';
+import type { HelixClip, HelixPage, HelixStream, HelixUser } from '../src/twitch/helix.types';
 import { TwitchSimulator } from './twitch-simulator/twitch-simulator';
 
 /**
@@ -297,6 +297,92 @@ describe('Twitch simulator', () => {
       const ids = Array.from({ length: 101 }, (_, index) => `id=${index}`).join('&');
 
       expect((await helix(`/users?${ids}`)).status).toBe(400);
+    });
+  });
+
+  describe('GET /helix/streams', () => {
+    async function streamsPage(query: string): Promise<HelixPage<HelixStream>> {
+      const response = await helix(`/streams?${query}`);
+      expect(response.status).toBe(200);
+      return (await response.json()) as HelixPage<HelixStream>;
+    }
+
+    it("answers live streams in Twitch's fields, and nothing for offline users", async () => {
+      const startedAt = new Date(Date.now() - 3_600_000);
+      sim.setLive(
+        BROADCASTER,
+        { title: 'Major', game_name: 'Counter-Strike', viewer_count: 50 },
+        startedAt,
+      );
+      sim.addUser({ id: '5002', login: 'offline_one', display_name: 'Offline' });
+      const page = await streamsPage(`user_id=${BROADCASTER}&user_id=5002&type=live&first=100`);
+      expect(page.data).toHaveLength(1);
+      const [stream] = page.data;
+      expect(Object.keys(stream).sort()).toEqual(
+        [
+          'id',
+          'user_id',
+          'user_login',
+          'user_name',
+          'game_id',
+          'game_name',
+          'type',
+          'title',
+          'viewer_count',
+          'started_at',
+          'language',
+          'thumbnail_url',
+          'tags',
+          'is_mature',
+        ].sort(),
+      );
+      expect(stream).toMatchObject({
+        user_id: BROADCASTER,
+        user_login: 'gaules',
+        user_name: 'Gaules',
+        type: 'live',
+        title: 'Major',
+        game_name: 'Counter-Strike',
+        viewer_count: 50,
+        is_mature: false,
+      });
+      expect(stream.started_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      expect(Date.parse(stream.started_at)).toBe(Math.floor(startedAt.getTime() / 1000) * 1000);
+      expect(stream.thumbnail_url).toContain('{width}x{height}');
+      expect(Array.isArray(stream.tags)).toBe(true);
+    });
+
+    it('pages by viewer count with a cursor, and refuses more than 100 user ids', async () => {
+      const ids = Array.from({ length: 5 }, (_, i) => String(6000 + i));
+      ids.forEach((id, i) => sim.setLive(id, { viewer_count: 10 * (i + 1) }));
+      const query = ids.map((id) => `user_id=${id}`).join('&');
+      const first = await streamsPage(`${query}&first=3`);
+      expect(first.data.map((s) => s.viewer_count)).toEqual([50, 40, 30]);
+      expect(first.pagination?.cursor).toEqual(expect.any(String));
+      const second = await streamsPage(`${query}&first=3&after=${first.pagination!.cursor!}`);
+      expect(second.data.map((s) => s.viewer_count)).toEqual([20, 10]);
+      expect(second.pagination).toEqual({});
+
+      const tooMany = Array.from({ length: 101 }, (_, i) => `user_id=${7000 + i}`).join('&');
+      const refused = await helix(`/streams?${tooMany}`);
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({ status: 400, error: 'Bad Request' });
+    });
+
+    it('takes streams live and offline on a schedule', async () => {
+      const now = Date.now();
+      sim.addStreamWindow('6100', new Date(now - 1_000), new Date(now + 60_000));
+      sim.addStreamWindow('6101', new Date(now + 60_000), undefined);
+      sim.setLiveSchedule('6102', { periodMs: 10_000, liveMs: 5_000, phaseMs: 0 });
+      const page = await streamsPage('user_id=6100&user_id=6101&type=live');
+      expect(page.data.map((s) => s.user_id)).toEqual(['6100']);
+      expect(sim.liveStream('6100', now + 61_000)).toBeUndefined();
+      expect(sim.liveStream('6101', now + 61_000)?.user_id).toBe('6101');
+      const period = Math.floor(now / 10_000) * 10_000;
+      expect(sim.liveStream('6102', period + 1_000)?.type).toBe('live');
+      expect(sim.liveStream('6102', period + 6_000)).toBeUndefined();
+      sim.setOffline('6100');
+      expect((await streamsPage('user_id=6100')).data).toEqual([]);
     });
   });
 

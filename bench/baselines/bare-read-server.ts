@@ -27,6 +27,7 @@ function toJson(rows: RecentBurstRow[]): string {
         twitch_user_id: row.streamerTwitchUserId,
       },
       clip_count: row.clipCount,
+      ao_vivo: row.aoVivo,
       clipes: row.clips.map((clip) => ({
         id: clip.clipId,
         created_at: clip.createdAt,

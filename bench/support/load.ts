@@ -9,12 +9,18 @@ import { median, round } from './stats';
  */
 
 const AUTOCANNON = join(REPO_ROOT, 'node_modules', 'autocannon', 'autocannon.js');
+const LOCAL_ADDRESSES_PRELOAD = join(REPO_ROOT, 'bench', 'support', 'local-addresses.js');
 
 export interface LoadOptions {
   url: string;
   connections: number;
   durationSec: number;
   headers?: Record<string, string>;
+  /**
+   * Loopback addresses the connections are opened from, in turn (e.g. 127.0.0.1–127.0.0.8): the
+   * load then comes from that many client addresses, as a per-address rate limit sees it.
+   */
+  localAddresses?: string[];
 }
 
 export interface LoadResult {
@@ -41,7 +47,9 @@ interface AutocannonJson {
 }
 
 export function autocannon(options: LoadOptions): Promise<LoadResult> {
+  const bind = options.localAddresses ?? [];
   const args = [
+    ...(bind.length > 0 ? ['-r', LOCAL_ADDRESSES_PRELOAD] : []),
     AUTOCANNON,
     '--json',
     '--no-progress',
@@ -55,7 +63,10 @@ export function autocannon(options: LoadOptions): Promise<LoadResult> {
   }
   args.push(options.url);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CLIPADOR_BENCH_LOCAL_ADDRESSES: bind.join(',') },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

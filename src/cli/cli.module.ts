@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
+import { AdminModule } from '../admin/admin.module';
 import { buildLoggerOptions } from '../common/logging';
 import { ClipsModule } from '../clips/clips.module';
 import { AppConfig } from '../config/configuration';
@@ -9,8 +10,12 @@ import { RedisModule } from '../redis/redis.module';
 import { StreamsModule } from '../streams/streams.module';
 import { UsersModule } from '../users/users.module';
 import { CreateAdminCommand, CreateUserCommand } from './commands/create-user.command';
+import { ImportLegacyCommand } from './commands/import-legacy.command';
 import { MigrateCommand } from './commands/migrate.command';
 import { SeedCommand } from './commands/seed.command';
+import { SetPlanCommand } from './commands/set-plan.command';
+import { LegacyImportRepository } from './legacy/legacy-import.repository';
+import { LegacyImportService } from './legacy/legacy-import.service';
 import { SeedService } from './seed/seed.service';
 
 /** The command line: the data layer and the services its commands use; no HTTP, no jobs. */
@@ -29,8 +34,19 @@ export class CliModule {
         UsersModule,
         StreamsModule,
         ClipsModule,
+        AdminModule,
       ],
-      providers: [CreateAdminCommand, CreateUserCommand, MigrateCommand, SeedCommand, SeedService],
+      providers: [
+        CreateAdminCommand,
+        CreateUserCommand,
+        MigrateCommand,
+        SeedCommand,
+        SeedService,
+        SetPlanCommand,
+        ImportLegacyCommand,
+        LegacyImportService,
+        LegacyImportRepository,
+      ],
     };
   }
 }

@@ -85,8 +85,11 @@ export class BurstsRepository {
   ): Promise<Map<number, number>> {
     if (bursts.length === 0) return new Map();
     const rows: Array<{ id: number; anchorId: number }> = await manager.query(
-      `INSERT INTO bursts (streamer_id, anchor_clip_id, start_time, end_time, clip_count)
-       SELECT $1, u.anchor_id, u.start_time, u.start_time, 0
+      `INSERT INTO bursts (streamer_id, anchor_clip_id, start_time, end_time, clip_count, ao_vivo)
+       SELECT $1, u.anchor_id, u.start_time, u.start_time, 0,
+              EXISTS (SELECT 1 FROM live_sessions ls
+                      WHERE ls.streamer_id = $1 AND ls.started_at <= u.start_time
+                        AND (ls.ended_at IS NULL OR ls.ended_at >= u.start_time))
        FROM unnest($2::int[], $3::timestamptz[]) AS u(anchor_id, start_time)
        ON CONFLICT (anchor_clip_id) DO NOTHING
        RETURNING id, anchor_clip_id AS "anchorId"`,

@@ -20,6 +20,7 @@ export interface RecentBurstRow {
   startTime: string;
   endTime: string;
   clipCount: number;
+  aoVivo: boolean;
   streamerId: number;
   streamerDisplayName: string;
   streamerTwitchUserId: string;
@@ -49,6 +50,7 @@ export const RECENT_BURSTS_SQL = `
     ${isoUtc('b.start_time')} AS "startTime",
     ${isoUtc('b.end_time')} AS "endTime",
     b.clip_count AS "clipCount",
+    b.ao_vivo AS "aoVivo",
     s.id AS "streamerId",
     s.display_name AS "streamerDisplayName",
     s.twitch_user_id AS "streamerTwitchUserId",

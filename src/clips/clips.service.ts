@@ -90,6 +90,7 @@ function toBurstDto(row: RecentBurstRow): BurstDto {
       twitch_user_id: row.streamerTwitchUserId,
     },
     clip_count: row.clipCount,
+    ao_vivo: row.aoVivo,
     clipes: row.clips.map(toBurstClipDto),
   };
 }

@@ -21,6 +21,7 @@ function burst(id: number, startMs: number): { startMs: number; dto: BurstDto } 
       fim: iso,
       streamer: { id: 1, display_name: 'S', twitch_user_id: '1' },
       clip_count: 2,
+      ao_vivo: false,
       clipes: [],
     },
   };

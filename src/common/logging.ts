@@ -12,6 +12,8 @@ import type { AppSection } from '../config/configuration';
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
+  'req.headers["security-token"]',
+  '*.headers["security-token"]',
   'res.headers["set-cookie"]',
   '*.password',
   '*.access_token',

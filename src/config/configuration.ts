@@ -78,6 +78,8 @@ export interface TwitchSection {
   maxRateWaitMs: number;
   /** Points of every client id's bucket left unspent (see src/twitch/rate-budget.ts). */
   rateMargin: number;
+  /** What one client id may spend per minute (Twitch: 800); sizes the budget-fitted cycles. */
+  pointsPerMinute: number;
 }
 
 export interface IngestionSection {
@@ -91,6 +93,23 @@ export interface IngestionSection {
    * (the lock is renewed while the job runs, so long jobs are not affected).
    */
   jobLockMs: number;
+  /** Share of each credential's per-interval points a cycle leaves unplanned (retries, pages). */
+  budgetReservePercent: number;
+  /** An offline streamer is synced at least this often when the budget allows (§16). */
+  offlineMaxMinutes: number;
+}
+
+export interface PublicClipsSection {
+  /** Requests one client address (an IPv6 /64) may make to /public/clips per window, then 429. */
+  rateLimit: number;
+  rateWindowSeconds: number;
+  /** While clips keep arriving, the feed's answer is rebuilt at most this often. */
+  refreshSeconds: number;
+}
+
+export interface BillingSection {
+  /** The `Security-Token` Kirvano sends; unset → every webhook call is refused (403). */
+  kirvanoToken: string | undefined;
 }
 
 export interface AppConfig {
@@ -100,6 +119,8 @@ export interface AppConfig {
   auth: AuthSection;
   twitch: TwitchSection;
   ingestion: IngestionSection;
+  publicClips: PublicClipsSection;
+  billing: BillingSection;
 }
 
 export class InvalidConfigError extends Error {
@@ -285,12 +306,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       retryBaseMs: read.int('TWITCH_RETRY_BASE_MS', 500, 1, 60_000),
       maxRateWaitMs: read.int('TWITCH_MAX_RATE_WAIT_MS', 120_000, 0, 3_600_000),
       rateMargin: read.int('TWITCH_RATE_MARGIN', 1, 0, 100),
+      pointsPerMinute: read.int('TWITCH_POINTS_PER_MINUTE', 800, 1, 1_000_000),
     },
     ingestion: {
       intervalSeconds: read.int('INGESTION_INTERVAL_SECONDS', 180, 5, 86_400),
       marginMinutes: read.int('INGESTION_MARGIN_MINUTES', 10, 10, 24 * 60),
       concurrency: read.int('INGESTION_CONCURRENCY', 8, 1, 256),
       jobLockMs: read.int('INGESTION_JOB_LOCK_MS', 30_000, 1_000, 600_000),
+      budgetReservePercent: read.int('INGESTION_BUDGET_RESERVE_PERCENT', 10, 0, 90),
+      offlineMaxMinutes: read.int('INGESTION_OFFLINE_MAX_MINUTES', 30, 1, 24 * 60),
+    },
+    publicClips: {
+      rateLimit: read.int('PUBLIC_CLIPS_RATE_LIMIT', 120, 1, 1_000_000_000),
+      rateWindowSeconds: read.int('PUBLIC_CLIPS_RATE_WINDOW_SECONDS', 60, 1, 86_400),
+      refreshSeconds: read.int('PUBLIC_CLIPS_REFRESH_SECONDS', 5, 1, 300),
+    },
+    billing: {
+      kirvanoToken: read.optional('KIRVANO_TOKEN'),
     },
   };
 

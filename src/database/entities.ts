@@ -7,6 +7,7 @@ import { BurstClipEntity } from '../clips/entities/burst-clip.entity';
 import { BurstEntity } from '../clips/entities/burst.entity';
 import { ClipEntity } from '../clips/entities/clip.entity';
 import { ClipDeliveryEntity } from '../deliveries/entities/clip-delivery.entity';
+import { LiveSessionEntity } from '../streams/entities/live-session.entity';
 import { StreamerEntity } from '../streams/entities/streamer.entity';
 import { UserEntity } from '../users/entities/user.entity';
 
@@ -23,4 +24,5 @@ export const ENTITIES = [
   ClipDeliveryEntity,
   PurchaseEntity,
   BillingEventEntity,
+  LiveSessionEntity,
 ];

@@ -5,6 +5,7 @@ import type Redis from 'ioredis';
 import { DomainError } from '../common/errors/domain.error';
 import { withTimeout } from '../common/timeout';
 import {
+  INGESTION_CYCLE_QUEUE,
   INGESTION_QUEUE,
   JOB_POLICIES,
   JOB_SYNC_ALL,
@@ -35,13 +36,16 @@ function jobOptions(name: keyof typeof JOB_POLICIES, jobId: string): JobOptions 
 
 @Injectable()
 export class BullJobQueue extends JobQueue {
-  constructor(@InjectQueue(INGESTION_QUEUE) private readonly queue: Queue) {
+  constructor(
+    @InjectQueue(INGESTION_QUEUE) private readonly queue: Queue,
+    @InjectQueue(INGESTION_CYCLE_QUEUE) private readonly cycles: Queue,
+  ) {
     super();
   }
 
   async enqueueSyncAll(job: SyncAllJob, jobId: string): Promise<string> {
-    const added = await this.bounded(() =>
-      this.queue.add(JOB_SYNC_ALL, job, jobOptions(JOB_SYNC_ALL, jobId)),
+    const added = await this.bounded(this.cycles, () =>
+      this.cycles.add(JOB_SYNC_ALL, job, jobOptions(JOB_SYNC_ALL, jobId)),
     );
     return String(added.id);
   }
@@ -53,7 +57,7 @@ export class BullJobQueue extends JobQueue {
         data,
         opts: jobOptions(JOB_SYNC_STREAMER, streamerJobId(data.cycleId, data.streamerId)),
       }));
-      await this.bounded(() => this.queue.addBulk(slice));
+      await this.bounded(this.queue, () => this.queue.addBulk(slice));
     }
   }
 
@@ -64,10 +68,10 @@ export class BullJobQueue extends JobQueue {
    * Redis fault test: every refused POST /ingestion/sync ran once Redis returned). Waiting for
    * the connection first means a refused enqueue is never sent.
    */
-  private async bounded<T>(operation: () => Promise<T>): Promise<T> {
+  private async bounded<T>(queue: Queue, operation: () => Promise<T>): Promise<T> {
     const deadline = Date.now() + ENQUEUE_TIMEOUT_MS;
     try {
-      await whenReady(this.queue.client, ENQUEUE_TIMEOUT_MS);
+      await whenReady(queue.client, ENQUEUE_TIMEOUT_MS);
       const left = Math.max(1, deadline - Date.now());
       return await withTimeout(operation(), left, 'The job queue (Redis)');
     } catch (error) {

@@ -1,4 +1,7 @@
+import { SecretDecryptionError } from '../common/crypto/secret-box';
+import type { TwitchSection } from '../config/configuration';
 import type { ApiMode } from '../streams/entities/streamer.entity';
+import type { StreamerForSync, StreamsService } from '../streams/streams.service';
 
 export interface TwitchAppCredentials {
   clientId: string;
@@ -49,4 +52,38 @@ export function chooseCredentials(
     case 'client':
       return useOwn('api_mode is client');
   }
+}
+
+/**
+ * The credentials a streamer's requests use now, or why it has none: its own are decrypted only
+ * when its mode may need them (an undecryptable secret is a skip with that reason, not a retry).
+ */
+export async function credentialsForStreamer(
+  streams: Pick<StreamsService, 'getClientCredentials'>,
+  streamer: StreamerForSync,
+  clipador: TwitchAppCredentials | undefined,
+  now: Date,
+): Promise<{ use: TwitchAppCredentials } | { skip: string }> {
+  let own: TwitchAppCredentials | undefined;
+  if (streamer.hasClientCredentials && streamer.apiMode !== 'clipador_only') {
+    try {
+      own = (await streams.getClientCredentials(streamer.id)) ?? undefined;
+    } catch (error) {
+      if (error instanceof SecretDecryptionError) return { skip: error.message };
+      throw error;
+    }
+  }
+  const choice = chooseCredentials(
+    { apiMode: streamer.apiMode, trialExpiresAt: streamer.trialExpiresAt, own },
+    clipador,
+    now,
+  );
+  return choice.kind === 'use' ? { use: choice.credentials } : { skip: choice.reason };
+}
+
+/** Clipador's own app credentials, when both halves are configured. */
+export function appCredentials(twitch: TwitchSection): TwitchAppCredentials | undefined {
+  return twitch.clientId && twitch.clientSecret
+    ? { clientId: twitch.clientId, clientSecret: twitch.clientSecret }
+    : undefined;
 }

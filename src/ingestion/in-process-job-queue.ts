@@ -13,9 +13,13 @@ import {
 import { IngestionJobHandler, JobQueue } from './job-queue';
 import { SyncInterruption } from './sync-interruption';
 
+/** Fan-outs and streamer syncs each have their own slots, as on Bull (two queues). */
+type Lane = 'cycle' | 'streamer';
+
 interface QueuedJob {
   id: string;
   name: string;
+  lane: Lane;
   policy: JobPolicy;
   attempt: number;
   run: (finalAttempt: boolean) => Promise<void>;
@@ -28,11 +32,17 @@ const REMEMBERED_JOB_IDS = 100_000;
  * Runs ingestion jobs inside this process when there is no Redis: the same handlers, the same
  * retry policy and a concurrency limit, without Bull. Nothing survives a restart, which is fine
  * for a single process: the scheduler enqueues a new cycle when it starts.
+ *
+ * `concurrency` streamer syncs run at once; a fan-out runs in a slot of its own, never in theirs.
  */
 export class InProcessJobQueue extends JobQueue implements BeforeApplicationShutdown {
   private readonly logger = new Logger(InProcessJobQueue.name);
-  private readonly waiting: QueuedJob[] = [];
-  private readonly running = new Set<Promise<void>>();
+  private readonly waiting: Record<Lane, QueuedJob[]> = { cycle: [], streamer: [] };
+  private readonly runningIn: Record<Lane, Set<Promise<void>>> = {
+    cycle: new Set(),
+    streamer: new Set(),
+  };
+  private readonly limits: Record<Lane, number>;
   private readonly knownIds = new Set<string>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private stopping = false;
@@ -45,10 +55,11 @@ export class InProcessJobQueue extends JobQueue implements BeforeApplicationShut
   private readonly executeDetached: (job: QueuedJob) => Promise<void>;
 
   constructor(
-    private readonly concurrency: number,
+    concurrency: number,
     private readonly interruption: SyncInterruption,
   ) {
     super();
+    this.limits = { cycle: 1, streamer: concurrency };
     this.executeDetached = AsyncResource.bind((job: QueuedJob) => this.execute(job));
   }
 
@@ -61,6 +72,7 @@ export class InProcessJobQueue extends JobQueue implements BeforeApplicationShut
     this.push({
       id: jobId,
       name: JOB_SYNC_ALL,
+      lane: 'cycle',
       policy: JOB_POLICIES[JOB_SYNC_ALL],
       attempt: 0,
       run: () => this.requireHandler().syncAll(job),
@@ -73,6 +85,7 @@ export class InProcessJobQueue extends JobQueue implements BeforeApplicationShut
       this.push({
         id: streamerJobId(job.cycleId, job.streamerId),
         name: JOB_SYNC_STREAMER,
+        lane: 'streamer',
         policy: JOB_POLICIES[JOB_SYNC_STREAMER],
         attempt: 0,
         run: (finalAttempt) => this.requireHandler().syncStreamer(job, finalAttempt),
@@ -90,9 +103,10 @@ export class InProcessJobQueue extends JobQueue implements BeforeApplicationShut
     this.stopping = true;
     for (const timer of this.retryTimers) clearTimeout(timer);
     this.retryTimers.clear();
-    const dropped = this.waiting.length;
-    this.waiting.length = 0;
-    const outcome = await this.interruption.drain(Promise.allSettled([...this.running]));
+    const dropped = this.waiting.cycle.length + this.waiting.streamer.length;
+    this.waiting.cycle.length = 0;
+    this.waiting.streamer.length = 0;
+    const outcome = await this.interruption.drain(Promise.allSettled(this.running()));
     if (dropped > 0 || outcome !== 'finished') {
       this.logger.warn(
         { dropped, running: outcome, graceMs: this.interruption.graceMs },
@@ -103,9 +117,17 @@ export class InProcessJobQueue extends JobQueue implements BeforeApplicationShut
 
   /** Resolves when nothing is queued or running (tests and the seed use it). */
   async drain(): Promise<void> {
-    while (this.waiting.length > 0 || this.running.size > 0 || this.retryTimers.size > 0) {
-      await Promise.race([...this.running, new Promise((resolve) => setTimeout(resolve, 10))]);
+    while (
+      this.waiting.cycle.length + this.waiting.streamer.length > 0 ||
+      this.running().length > 0 ||
+      this.retryTimers.size > 0
+    ) {
+      await Promise.race([...this.running(), new Promise((resolve) => setTimeout(resolve, 10))]);
     }
+  }
+
+  private running(): Promise<void>[] {
+    return [...this.runningIn.cycle, ...this.runningIn.streamer];
   }
 
   private requireHandler(): IngestionJobHandler {
@@ -127,18 +149,20 @@ export class InProcessJobQueue extends JobQueue implements BeforeApplicationShut
     if (this.knownIds.size > REMEMBERED_JOB_IDS) {
       this.knownIds.delete(this.knownIds.values().next().value as string);
     }
-    this.waiting.push(job);
-    this.pump();
+    this.waiting[job.lane].push(job);
+    this.pump(job.lane);
   }
 
-  private pump(): void {
-    while (!this.stopping && this.running.size < this.concurrency && this.waiting.length > 0) {
-      const job = this.waiting.shift()!;
+  private pump(lane: Lane): void {
+    const waiting = this.waiting[lane];
+    const running = this.runningIn[lane];
+    while (!this.stopping && running.size < this.limits[lane] && waiting.length > 0) {
+      const job = waiting.shift()!;
       const execution = this.executeDetached(job).finally(() => {
-        this.running.delete(execution);
-        this.pump();
+        running.delete(execution);
+        this.pump(lane);
       });
-      this.running.add(execution);
+      running.add(execution);
     }
   }
 
@@ -176,8 +200,8 @@ export class InProcessJobQueue extends JobQueue implements BeforeApplicationShut
       );
       const timer = setTimeout(() => {
         this.retryTimers.delete(timer);
-        this.waiting.push(job);
-        this.pump();
+        this.waiting[job.lane].push(job);
+        this.pump(job.lane);
       }, delay);
       this.retryTimers.add(timer);
     }

@@ -25,6 +25,16 @@ export interface WorkerHealth {
   detail?: string;
 }
 
+/**
+ * A cycle that made no progress (no streamer outcome) for this long is abandoned: its jobs were
+ * lost, or it cannot count them (Redis lost an outcome). The next cycle may then start, and its
+ * streamers may be enqueued again. Several intervals, and several job locks (a killed worker's
+ * job is found stalled and run again within about two).
+ */
+export function cycleStaleMs(intervalSeconds: number, jobLockMs: number): number {
+  return Math.max(3 * intervalSeconds * 1000, 4 * jobLockMs);
+}
+
 /** Liveness of workers and progress of sync cycles, shared by every process through Redis. */
 @Injectable()
 export class IngestionStatusService {
@@ -33,10 +43,12 @@ export class IngestionStatusService {
   private readonly intervalMs: number;
 
   constructor(config: ConfigService<AppConfig, true>, @InjectRedis() redis: Redis | null) {
+    const ingestion = config.get('ingestion', { infer: true });
+    this.intervalMs = ingestion.intervalSeconds * 1000;
+    const settings = { staleMs: cycleStaleMs(ingestion.intervalSeconds, ingestion.jobLockMs) };
     this.store = redis
-      ? new RedisIngestionStatusStore(redis, config.get('redis', { infer: true }).prefix)
-      : new MemoryIngestionStatusStore();
-    this.intervalMs = config.get('ingestion', { infer: true }).intervalSeconds * 1000;
+      ? new RedisIngestionStatusStore(redis, config.get('redis', { infer: true }).prefix, settings)
+      : new MemoryIngestionStatusStore(settings);
   }
 
   heartbeat(): Promise<void> {
@@ -47,8 +59,33 @@ export class IngestionStatusService {
     return this.bounded(this.store.removeWorker(this.workerId));
   }
 
-  startCycle(cycleId: string, total: number, startedAt: number): Promise<void> {
-    return this.bounded(this.store.startCycle(cycleId, total, startedAt));
+  /**
+   * Makes `cycleId` the running cycle unless another one runs (and `force` is false). Returns the
+   * running cycle after the call: `cycleId` when claimed, '' when it already ran to completion.
+   */
+  claimCycle(cycleId: string, force: boolean): Promise<string> {
+    return this.bounded(this.store.claimCycle(cycleId, Date.now(), force));
+  }
+
+  releaseCycle(cycleId: string): Promise<void> {
+    return this.bounded(this.store.releaseCycle(cycleId));
+  }
+
+  /** The cycle running now (not complete, not abandoned), if any. */
+  currentCycle(): Promise<string | undefined> {
+    return this.bounded(this.store.currentCycle(Date.now()));
+  }
+
+  /** Marks streamers pending for the cycle; returns those to enqueue (see the store). */
+  markPending(cycleId: string, streamerIds: number[]): Promise<number[]> {
+    return this.bounded(this.store.markPending(cycleId, streamerIds, Date.now()));
+  }
+
+  /** Returns the cycle's totals when it completed with its planning (nothing left to run). */
+  async finishPlanning(cycleId: string): Promise<CycleTotals | undefined> {
+    const totals = await this.bounded(this.store.finishPlanning(cycleId, Date.now()));
+    if (totals) await this.bounded(this.store.markSyncFinished(Date.now()));
+    return totals;
   }
 
   /** Returns the cycle's totals when this outcome was the cycle's last one. */
@@ -57,9 +94,21 @@ export class IngestionStatusService {
     streamerId: number,
     outcome: StreamerOutcome,
   ): Promise<CycleTotals | undefined> {
-    const totals = await this.bounded(this.store.recordOutcome(cycleId, streamerId, outcome));
+    const totals = await this.bounded(
+      this.store.recordOutcome(cycleId, streamerId, outcome, Date.now()),
+    );
     if (totals) await this.bounded(this.store.markSyncFinished(Date.now()));
     return totals;
+  }
+
+  /** Keeps the latest cycle's plan per credential (client ids already hashed). */
+  recordPlans(plans: readonly object[]): Promise<void> {
+    return this.bounded(this.store.savePlans(JSON.stringify({ at: Date.now(), plans })));
+  }
+
+  async latestPlans<T>(): Promise<{ at: number; plans: T[] } | undefined> {
+    const json = await this.bounded(this.store.loadPlans());
+    return json ? (JSON.parse(json) as { at: number; plans: T[] }) : undefined;
   }
 
   async markSyncFinished(at: number): Promise<void> {

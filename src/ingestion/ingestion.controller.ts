@@ -1,4 +1,4 @@
-import { Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -8,10 +8,14 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { Roles } from '../common/decorators/roles.decorator';
-import { IngestionService } from './ingestion.service';
+import { RequestSyncDto } from './dto/request-sync.dto';
+import { SyncCyclePlanner } from './sync-cycle.planner';
 
 export class SyncRequestedDto {
-  @ApiProperty({ example: 'manual-0b9f…' })
+  @ApiProperty({
+    example: 'manual-0b9f…',
+    description: 'The cycle started, or the running cycle this request joined',
+  })
   job_id: string;
 }
 
@@ -19,18 +23,19 @@ export class SyncRequestedDto {
 @ApiBearerAuth()
 @Controller('ingestion')
 export class IngestionController {
-  constructor(private readonly ingestion: IngestionService) {}
+  constructor(private readonly planner: SyncCyclePlanner) {}
 
   @Post('sync')
   @HttpCode(202)
   @Roles('admin')
   @ApiAcceptedResponse({
     type: SyncRequestedDto,
-    description: 'A sync of every active streamer is queued',
+    description: 'A sync cycle is queued, or the running one joined (unless force is true)',
   })
   @ApiForbiddenResponse({ description: 'Only admins may start a sync' })
   @ApiServiceUnavailableResponse({ description: 'The job queue (Redis) is unavailable' })
-  async sync(): Promise<SyncRequestedDto> {
-    return { job_id: await this.ingestion.requestSync() };
+  async sync(@Body() body: RequestSyncDto): Promise<SyncRequestedDto> {
+    const outcome = await this.planner.requestSync(body?.force === true);
+    return { job_id: outcome.jobId };
   }
 }

@@ -3,18 +3,27 @@
  * how it is retried. Payloads carry ids only, never credentials (Bull stores them in plain text).
  */
 
+/** Streamer syncs: a worker runs CLIPADOR_INGESTION_CONCURRENCY of them at once, nothing else. */
 export const INGESTION_QUEUE = 'clipador-ingestion';
+/**
+ * Sync cycles (the fan-out), on a queue of their own with one slot per worker: Bull adds up the
+ * concurrency of every process() call on a queue and lets each of its loops take any job, so a
+ * fan-out on the streamer queue would take (or add) a streamer slot.
+ */
+export const INGESTION_CYCLE_QUEUE = 'clipador-ingestion-cycle';
 
 export const JOB_SYNC_ALL = 'clipador.ingestion.sync';
 export const JOB_SYNC_STREAMER = 'clipador.ingestion.sync-streamer';
 
 export type SyncTrigger = 'schedule' | 'api';
 
-/** Fans out one streamer job per active streamer. */
+/** Plans a cycle: live status, then one streamer job per streamer the budget allows. */
 export interface SyncAllJob {
   cycleId: string;
   trigger: SyncTrigger;
   requestedAt: string;
+  /** Start even though another cycle is running (`POST /ingestion/sync {"force":true}`). */
+  force?: boolean;
 }
 
 /** One streamer's sync: its own retryable unit. */

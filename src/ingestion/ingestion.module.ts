@@ -12,11 +12,12 @@ import { InProcessJobQueue } from './in-process-job-queue';
 import { InProcessWorker } from './in-process-worker';
 import { IngestionStatusService } from './ingestion-status.service';
 import { IngestionController } from './ingestion.controller';
-import { INGESTION_QUEUE } from './ingestion.jobs';
+import { INGESTION_CYCLE_QUEUE, INGESTION_QUEUE } from './ingestion.jobs';
 import { IngestionProcessor } from './ingestion.processor';
 import { IngestionScheduler } from './ingestion.scheduler';
 import { IngestionService } from './ingestion.service';
 import { IngestionJobHandler, JobQueue } from './job-queue';
+import { SyncCyclePlanner } from './sync-cycle.planner';
 import { SyncInterruption } from './sync-interruption';
 import { WorkerHeartbeat } from './worker-heartbeat';
 
@@ -38,6 +39,7 @@ export class IngestionModule {
     ];
     const providers: Provider[] = [
       IngestionService,
+      SyncCyclePlanner,
       IngestionStatusService,
       SyncInterruption,
       { provide: IngestionJobHandler, useExisting: IngestionService },
@@ -59,7 +61,7 @@ export class IngestionModule {
             };
           },
         }),
-        BullModule.registerQueue({ name: INGESTION_QUEUE }),
+        BullModule.registerQueue({ name: INGESTION_QUEUE }, { name: INGESTION_CYCLE_QUEUE }),
       );
       providers.push({ provide: JobQueue, useClass: BullJobQueue });
       if (roles.has('worker')) providers.push(IngestionProcessor);

@@ -10,6 +10,7 @@ import type { Job, Queue } from 'bull';
 import type Redis from 'ioredis';
 import { AppConfig } from '../config/configuration';
 import {
+  INGESTION_CYCLE_QUEUE,
   INGESTION_QUEUE,
   JOB_SYNC_ALL,
   JOB_SYNC_STREAMER,
@@ -24,6 +25,10 @@ import { SyncInterruptedError, SyncInterruption } from './sync-interruption';
  * handler. Registered with `queue.process` rather than @Process so that the concurrency comes from
  * the validated configuration.
  *
+ * One process() call per queue: Bull runs the sum of the concurrencies of every process() call on
+ * a queue, each loop taking any job name. The streamer queue runs exactly
+ * CLIPADOR_INGESTION_CONCURRENCY syncs at once; the fan-out has its own queue and its own slot.
+ *
  * On shutdown it stops taking jobs and gives the running ones a grace period; a job still running
  * after it is interrupted and goes back to the queue for another worker (see SyncInterruption).
  * This happens before the database and Redis connections close (onApplicationShutdown), so a job
@@ -37,6 +42,7 @@ export class IngestionProcessor implements OnApplicationBootstrap, BeforeApplica
 
   constructor(
     @InjectQueue(INGESTION_QUEUE) private readonly queue: Queue,
+    @InjectQueue(INGESTION_CYCLE_QUEUE) private readonly cycles: Queue,
     private readonly handler: IngestionJobHandler,
     private readonly config: ConfigService<AppConfig, true>,
     private readonly interruption: SyncInterruption,
@@ -45,8 +51,10 @@ export class IngestionProcessor implements OnApplicationBootstrap, BeforeApplica
     // long as it takes. When Redis went away before the worker finished starting, that is for
     // ever (Bull's start-up subscription waits for a connection that never comes, and close()
     // waits for it). This worker closes the queue itself, with a bound, before that hook runs.
-    (queue as Queue & { onApplicationShutdown?: () => Promise<void> }).onApplicationShutdown = () =>
-      this.closed ?? this.queue.close();
+    for (const each of [queue, cycles]) {
+      (each as Queue & { onApplicationShutdown?: () => Promise<void> }).onApplicationShutdown =
+        () => this.closed ?? each.close().then(() => undefined);
+    }
   }
 
   onApplicationBootstrap(): void {
@@ -54,7 +62,7 @@ export class IngestionProcessor implements OnApplicationBootstrap, BeforeApplica
     // process() settles only when the queue closes; a rejection means the worker stopped.
     const stopped = (error: unknown) =>
       this.logger.error({ err: (error as Error).message }, 'worker_stopped');
-    this.queue
+    this.cycles
       .process(JOB_SYNC_ALL, 1, (job: Job<SyncAllJob>) => this.handler.syncAll(job.data))
       .catch(stopped);
     this.queue
@@ -79,16 +87,17 @@ export class IngestionProcessor implements OnApplicationBootstrap, BeforeApplica
   async beforeApplicationShutdown(): Promise<void> {
     // close() stops fetching jobs, resolves when the running ones have settled, then disconnects
     // this queue's Redis connections.
-    const closing = this.queue.close();
+    const queues = [this.queue, this.cycles];
+    const closing = Promise.all(queues.map((queue) => queue.close())).then(() => undefined);
     // Bull stops its blocking BRPOPLPUSH with a QUIT, which Redis reads only when that command
     // returns; a job arriving meanwhile (up to 500 ms) would still be taken. Cutting the blocking
     // connection now means no job is taken after the stop began.
-    blockingConnection(this.queue)?.disconnect();
+    for (const queue of queues) blockingConnection(queue)?.disconnect();
     const outcome = await this.interruption.drain(closing);
     if (outcome === 'abandoned') {
       // Redis is unreachable: nothing more can be handed back. Stop the reconnection attempts;
       // jobs this worker held are found stalled and run again once Redis is back.
-      for (const client of this.queue.clients) client.disconnect();
+      for (const queue of queues) for (const client of queue.clients) client.disconnect();
       this.closed = Promise.resolve();
       this.logger.warn({ graceMs: this.interruption.graceMs }, 'worker_queue_close_abandoned');
       return;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -6,24 +5,24 @@ import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { BurstChanges, BurstsService } from '../clips/bursts.service';
 import { ClipsService, ClipUpsertResult, ClipUpsertRow } from '../clips/clips.service';
-import { SecretDecryptionError } from '../common/crypto/secret-box';
-import { AppConfig, IngestionSection, TwitchSection } from '../config/configuration';
+import { AppConfig, IngestionSection } from '../config/configuration';
 import { DeliveriesService } from '../deliveries/deliveries.service';
 import { InjectRedis } from '../redis/redis.module';
 import { StreamerForSync, StreamsService } from '../streams/streams.service';
 import type { HelixClip } from '../twitch/helix.types';
 import { TwitchClient } from '../twitch/twitch.client';
 import { TwitchError } from '../twitch/twitch.errors';
-import { chooseCredentials, TwitchAppCredentials } from './credentials';
+import { appCredentials, credentialsForStreamer, TwitchAppCredentials } from './credentials';
 import { StreamerOutcome } from './ingestion-status.store';
 import { IngestionStatusService } from './ingestion-status.service';
 import { SyncAllJob, SyncStreamerJob } from './ingestion.jobs';
-import { IngestionJobHandler, JobQueue } from './job-queue';
+import { IngestionJobHandler } from './job-queue';
 import {
   MemoryStreamerSyncLock,
   RedisStreamerSyncLock,
   StreamerSyncLock,
 } from './streamer-sync-lock';
+import { SyncCyclePlanner } from './sync-cycle.planner';
 import { SyncInterruptedError, SyncInterruption } from './sync-interruption';
 
 /** How far back the first sync of a new streamer reads. */
@@ -49,7 +48,7 @@ export class IngestionService extends IngestionJobHandler {
     private readonly bursts: BurstsService,
     private readonly deliveries: DeliveriesService,
     private readonly twitch: TwitchClient,
-    private readonly queue: JobQueue,
+    private readonly planner: SyncCyclePlanner,
     private readonly status: IngestionStatusService,
     private readonly interruption: SyncInterruption,
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -65,42 +64,9 @@ export class IngestionService extends IngestionJobHandler {
       : new MemoryStreamerSyncLock();
   }
 
-  /** `POST /ingestion/sync`: a sync cycle now, outside the schedule. */
-  async requestSync(): Promise<string> {
-    const cycleId = `manual-${randomUUID()}`;
-    return this.queue.enqueueSyncAll(
-      { cycleId, trigger: 'api', requestedAt: new Date().toISOString() },
-      cycleId,
-    );
-  }
-
-  /** The fan-out: one job per active streamer, each retried on its own. */
-  async syncAll(job: SyncAllJob): Promise<void> {
-    const startedAt = Date.now();
-    const streamers = await this.streams.findActiveForSync();
-    await this.status.startCycle(job.cycleId, streamers.length, startedAt);
-    this.logger.log(
-      { cycleId: job.cycleId, trigger: job.trigger, streamers: streamers.length },
-      'ingestion_started',
-    );
-    if (streamers.length === 0) {
-      await this.status.markSyncFinished(Date.now());
-      this.logger.log(
-        {
-          cycleId: job.cycleId,
-          total: 0,
-          synced: 0,
-          skipped: 0,
-          failed: 0,
-          durationMs: Date.now() - startedAt,
-        },
-        'ingestion_finished',
-      );
-      return;
-    }
-    await this.queue.enqueueStreamerSyncs(
-      streamers.map((streamer) => ({ cycleId: job.cycleId, streamerId: streamer.id })),
-    );
+  /** The cycle job: planned by SyncCyclePlanner (live status, budget, pending marks). */
+  syncAll(job: SyncAllJob): Promise<void> {
+    return this.planner.run(job);
   }
 
   async syncStreamer(job: SyncStreamerJob, finalAttempt: boolean): Promise<void> {
@@ -252,24 +218,10 @@ export class IngestionService extends IngestionJobHandler {
     });
   }
 
-  private async credentialsFor(
+  private credentialsFor(
     streamer: StreamerForSync,
   ): Promise<{ use: TwitchAppCredentials } | { skip: string }> {
-    let own: TwitchAppCredentials | undefined;
-    if (streamer.hasClientCredentials && streamer.apiMode !== 'clipador_only') {
-      try {
-        own = (await this.streams.getClientCredentials(streamer.id)) ?? undefined;
-      } catch (error) {
-        if (error instanceof SecretDecryptionError) return { skip: error.message };
-        throw error;
-      }
-    }
-    const choice = chooseCredentials(
-      { apiMode: streamer.apiMode, trialExpiresAt: streamer.trialExpiresAt, own },
-      this.clipadorCredentials,
-      new Date(),
-    );
-    return choice.kind === 'use' ? { use: choice.credentials } : { skip: choice.reason };
+    return credentialsForStreamer(this.streams, streamer, this.clipadorCredentials, new Date());
   }
 
   private async skip(
@@ -318,12 +270,6 @@ export class IngestionService extends IngestionJobHandler {
       );
     }
   }
-}
-
-function appCredentials(twitch: TwitchSection): TwitchAppCredentials | undefined {
-  return twitch.clientId && twitch.clientSecret
-    ? { clientId: twitch.clientId, clientSecret: twitch.clientSecret }
-    : undefined;
 }
 
 /** Helix's clip as our row; a clip whose creation time cannot be read is dropped. */

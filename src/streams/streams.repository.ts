@@ -21,6 +21,29 @@ export interface StreamerRecord {
   trialExpiresAt: Date | null;
   hasClientCredentials: boolean;
   lastClipSyncedAt: Date | null;
+  isLive: boolean;
+  liveSince: Date | null;
+  liveViewerCount: number | null;
+  liveTitle: string | null;
+  liveGameName: string | null;
+  lastLiveCheckAt: Date | null;
+  lastSeenLiveAt: Date | null;
+}
+
+/** One stream a complete Get Streams answer reported live. */
+export interface LiveStreamRow {
+  streamerId: number;
+  startedAt: Date;
+  viewerCount: number;
+  title: string;
+  gameName: string;
+  twitchStreamId: string;
+}
+
+/** Streamers whose live state changed with one batch of live checks. */
+export interface LiveTransitions {
+  online: number[];
+  offline: number[];
 }
 
 /** Everything a new row needs; the secret arrives here already encrypted. */
@@ -73,7 +96,27 @@ const RECORD_COLUMNS = `
   trial_expires_at AS "trialExpiresAt",
   (client_twitch_client_id IS NOT NULL AND client_twitch_client_secret IS NOT NULL)
     AS "hasClientCredentials",
-  last_clip_synced_at AS "lastClipSyncedAt"`;
+  last_clip_synced_at AS "lastClipSyncedAt",
+  is_live AS "isLive",
+  live_since AS "liveSince",
+  live_viewer_count AS "liveViewerCount",
+  live_title AS "liveTitle",
+  live_game_name AS "liveGameName",
+  last_live_check_at AS "lastLiveCheckAt",
+  last_seen_live_at AS "lastSeenLiveAt"`;
+
+/**
+ * PRODUCT §16, what is polled: active, and `managed` or subscribed to by at least one active user
+ * (status active or trial, plan not expired; §11). One statement reading user_streamers and
+ * users, as §1 allows for this fan-out.
+ */
+const POLLED = `s.is_active AND (s.managed OR EXISTS (
+  SELECT 1 FROM user_streamers us JOIN users u ON u.id = us.user_id
+  WHERE us.streamer_id = s.id AND u.status IN ('active', 'trial')
+    AND (u.plan_expires_at IS NULL OR u.plan_expires_at > now())))`;
+
+/** A live streamer omitted by this many complete answers in a row is offline. */
+export const OFFLINE_AFTER_MISSED_CHECKS = 2;
 
 const INSERT_STREAMER = `
   INSERT INTO streamers (
@@ -133,6 +176,93 @@ export class StreamsRepository {
     return this.streamers.query(
       `SELECT ${RECORD_COLUMNS} FROM streamers WHERE is_active ORDER BY id`,
     );
+  }
+
+  /** The streamers a cycle polls (see POLLED), by id. */
+  findPolled(): Promise<StreamerRecord[]> {
+    return this.streamers.query(
+      `SELECT ${RECORD_COLUMNS} FROM streamers s WHERE ${POLLED} ORDER BY id`,
+    );
+  }
+
+  /**
+   * Applies one complete Get Streams answer for `checkedIds` (the streamers it was asked about)
+   * at `checkedAt`, in one statement: a streamer in `live` is live (its fields refreshed); one
+   * omitted counts a missed check and goes offline at the second in a row (§16: one omission may
+   * be Twitch's hiccup). Going online opens a live session, going offline closes it, a new
+   * started_at while live closes the old session and opens a new one. The rows are locked (FOR
+   * UPDATE) before they are compared, so two planners checking at once record each transition
+   * once. Streamers not in `checkedIds` (unknown: a failed or partial answer) are not touched.
+   */
+  async recordLiveChecks(
+    checkedAt: Date,
+    checkedIds: readonly number[],
+    live: readonly LiveStreamRow[],
+  ): Promise<LiveTransitions> {
+    if (checkedIds.length === 0) return { online: [], offline: [] };
+    const [row]: Array<{ online: number[] | null; offline: number[] | null }> =
+      await this.streamers.query(
+        `WITH live AS (
+           SELECT * FROM unnest($3::int[], $4::timestamptz[], $5::int[], $6::text[], $7::text[],
+                                $8::text[])
+             AS t(id, started_at, viewers, title, game, stream_id)),
+         before AS (
+           SELECT s.id, s.is_live, s.live_since, s.live_missed_checks
+           FROM streamers s WHERE s.id = ANY($2::int[]) ORDER BY s.id FOR UPDATE),
+         next AS (
+           SELECT b.id, b.is_live AS was_live, b.live_since AS was_since, l.id IS NOT NULL AS seen,
+                  l.started_at, l.viewers, l.title, l.game, l.stream_id,
+                  CASE WHEN l.id IS NOT NULL THEN true
+                       WHEN b.is_live AND b.live_missed_checks + 1 >= ${OFFLINE_AFTER_MISSED_CHECKS}
+                         THEN false
+                       ELSE b.is_live END AS is_live
+           FROM before b LEFT JOIN live l ON l.id = b.id),
+         updated AS (
+           UPDATE streamers s SET
+             is_live = n.is_live,
+             live_missed_checks = CASE WHEN n.seen OR NOT n.is_live THEN 0
+                                       ELSE s.live_missed_checks + 1 END,
+             live_since = CASE WHEN n.seen THEN n.started_at WHEN n.is_live THEN s.live_since END,
+             live_viewer_count = CASE WHEN n.seen THEN n.viewers
+                                      WHEN n.is_live THEN s.live_viewer_count END,
+             live_title = CASE WHEN n.seen THEN n.title WHEN n.is_live THEN s.live_title END,
+             live_game_name = CASE WHEN n.seen THEN n.game WHEN n.is_live THEN s.live_game_name END,
+             last_live_check_at = $1,
+             last_seen_live_at = CASE WHEN n.seen THEN $1 ELSE s.last_seen_live_at END
+           FROM next n WHERE s.id = n.id
+           RETURNING s.id),
+         closed AS (
+           UPDATE live_sessions ls
+           SET ended_at = CASE WHEN n.is_live THEN n.started_at ELSE $1 END
+           FROM next n
+           WHERE ls.streamer_id = n.id AND ls.ended_at IS NULL AND n.was_live
+             AND (NOT n.is_live OR (n.seen AND n.started_at IS DISTINCT FROM n.was_since))
+           RETURNING ls.streamer_id),
+         opened AS (
+           INSERT INTO live_sessions (streamer_id, started_at, twitch_stream_id)
+           SELECT n.id, n.started_at, n.stream_id FROM next n
+           WHERE n.seen AND (NOT n.was_live OR n.started_at IS DISTINCT FROM n.was_since)
+           ON CONFLICT (streamer_id, started_at) DO NOTHING
+           RETURNING streamer_id)
+         SELECT
+           (SELECT array_agg(n.id ORDER BY n.id) FROM next n WHERE n.is_live AND NOT n.was_live)
+             AS online,
+           (SELECT array_agg(n.id ORDER BY n.id) FROM next n WHERE n.was_live AND NOT n.is_live)
+             AS offline,
+           (SELECT count(*) FROM updated) + (SELECT count(*) FROM closed)
+             + (SELECT count(*) FROM opened) AS written`,
+        [
+          checkedAt,
+          checkedIds,
+          live.map((stream) => stream.streamerId),
+          live.map((stream) => stream.startedAt),
+          live.map((stream) => stream.viewerCount),
+          live.map((stream) => stream.title),
+          live.map((stream) => stream.gameName),
+          live.map((stream) => stream.twitchStreamId),
+        ],
+      );
+    return { online: row.online ?? [], offline: row.offline ?? [] };
   }
 
   /**
@@ -315,14 +445,20 @@ export class StreamsRepository {
     );
   }
 
-  /** A sync that did not happen (skipped) or did not complete (failed), with its reason. */
+  /**
+   * A sync that did not happen (skipped) or did not complete (failed), with its reason. A row
+   * that already says so is not rewritten.
+   */
   async recordSyncProblem(
     streamerId: number,
     status: 'skipped' | 'failed',
     reason: string,
+    manager: EntityManager = this.streamers.manager,
   ): Promise<void> {
-    await this.streamers.query(
-      `UPDATE streamers SET last_sync_status = $2, last_sync_error = $3 WHERE id = $1`,
+    await manager.query(
+      `UPDATE streamers SET last_sync_status = $2, last_sync_error = $3
+       WHERE id = $1
+         AND (last_sync_status IS DISTINCT FROM $2 OR last_sync_error IS DISTINCT FROM $3)`,
       [streamerId, status, reason.slice(0, 2000)],
     );
   }

@@ -7,6 +7,8 @@ import { StreamerDto } from './dto/streamer.dto';
 import { ApiMode } from './entities/streamer.entity';
 import {
   ImportedStreamerFields,
+  LiveStreamRow,
+  LiveTransitions,
   NewStreamerRow,
   StreamerImportState,
   StreamerRecord,
@@ -32,6 +34,9 @@ export interface StreamerForSync {
   monitorMinClips: number;
   lastClipSyncedAt: Date | null;
   hasClientCredentials: boolean;
+  /** Live status (§16), as the last complete Get Streams answers left it. */
+  isLive: boolean;
+  lastSeenLiveAt: Date | null;
 }
 
 /** A streamer's own Twitch app credentials, decrypted. Keep in memory only: never log or queue. */
@@ -188,6 +193,20 @@ export class StreamsService {
     );
   }
 
+  /** For ingestion's planner: the streamers §16 polls (active; managed or subscribed), by id. */
+  async findPolledForSync(): Promise<StreamerForSync[]> {
+    return (await this.streamers.findPolled()).map(toStreamerForSync);
+  }
+
+  /** For ingestion's planner: one complete Get Streams answer (see the repository). */
+  recordLiveChecks(
+    checkedAt: Date,
+    checkedIds: readonly number[],
+    live: readonly LiveStreamRow[],
+  ): Promise<LiveTransitions> {
+    return this.streamers.recordLiveChecks(checkedAt, checkedIds, live);
+  }
+
   /** For ingestion: every active streamer, by id. */
   async findActiveForSync(): Promise<StreamerForSync[]> {
     return (await this.streamers.findActive()).map(toStreamerForSync);
@@ -212,13 +231,17 @@ export class StreamsService {
     return this.streamers.recordSynced(manager, streamerId, syncedUntil);
   }
 
-  /** Makes a skipped or failed sync visible on the streamer, with its reason. */
+  /**
+   * Makes a skipped or failed sync visible on the streamer, with its reason; inside the caller's
+   * transaction when a manager is given (an import that stores a streamer inactive with its reason).
+   */
   recordSyncProblem(
     streamerId: number,
     status: 'skipped' | 'failed',
     reason: string,
+    manager?: EntityManager,
   ): Promise<void> {
-    return this.streamers.recordSyncProblem(streamerId, status, reason);
+    return this.streamers.recordSyncProblem(streamerId, status, reason, manager);
   }
 
   /**
@@ -420,7 +443,18 @@ function toStreamerDto(record: StreamerRecord): StreamerDto {
     api_mode: record.apiMode,
     trial_expires_at: record.trialExpiresAt ? record.trialExpiresAt.toISOString() : null,
     has_client_credentials: record.hasClientCredentials,
+    is_live: record.isLive,
+    live_since: isoOrNull(record.liveSince),
+    live_viewer_count: record.liveViewerCount,
+    live_title: record.liveTitle,
+    live_game_name: record.liveGameName,
+    last_live_check_at: isoOrNull(record.lastLiveCheckAt),
+    last_seen_live_at: isoOrNull(record.lastSeenLiveAt),
   };
+}
+
+function isoOrNull(value: Date | null): string | null {
+  return value ? value.toISOString() : null;
 }
 
 function toStreamerForSync(record: StreamerRecord): StreamerForSync {
@@ -435,5 +469,7 @@ function toStreamerForSync(record: StreamerRecord): StreamerForSync {
     monitorMinClips: record.monitorMinClips,
     lastClipSyncedAt: record.lastClipSyncedAt,
     hasClientCredentials: record.hasClientCredentials,
+    isLive: record.isLive,
+    lastSeenLiveAt: record.lastSeenLiveAt,
   };
 }

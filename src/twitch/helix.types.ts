@@ -47,6 +47,40 @@ export interface HelixUser {
   created_at: string;
 }
 
+/** One live stream of `GET /helix/streams`. */
+export interface HelixStream {
+  id: string;
+  user_id: string;
+  user_login: string;
+  user_name: string;
+  game_id: string;
+  game_name: string;
+  /** `live`, or '' on error. */
+  type: string;
+  title: string;
+  viewer_count: number;
+  /** RFC 3339. */
+  started_at: string;
+  language: string;
+  /** With `{width}x{height}` placeholders. */
+  thumbnail_url: string;
+  tags: string[];
+  is_mature: boolean;
+}
+
+/** Which of the asked streamers are live, and which could not be checked. */
+export interface LiveCheck {
+  /** Ids whose answer came back whole: each is live (in `streams`) or not. */
+  checked: string[];
+  streams: HelixStream[];
+  /** Ids whose request failed or came back partial: unknown, never "offline". */
+  unknown: string[];
+  /** Helix requests made (each one point of the budget). */
+  requests: number;
+  /** Why some ids are unknown (no URL, no secret). */
+  failure?: string;
+}
+
 /** The envelope of every Helix list answer. */
 export interface HelixPage<T> {
   data: T[];

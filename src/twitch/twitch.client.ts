@@ -5,7 +5,9 @@ import {
   GetUsersQuery,
   HelixClip,
   HelixPage,
+  HelixStream,
   HelixUser,
+  LiveCheck,
   TwitchCredentials,
 } from './helix.types';
 import { HttpAnswer, HttpTimeoutError, HttpTransport } from './http-transport';
@@ -46,6 +48,8 @@ const PAGE_SIZE = 100;
 /** A broadcaster with more than 100 pages in one sync window means a loop, not a real answer. */
 const MAX_PAGES = 100;
 const MAX_BACKOFF_MS = 30_000;
+/** 100 ids can be live at most 100 times: a second page is already odd, a third a loop. */
+const MAX_STREAM_PAGES = 3;
 /** 429s for one request before giving up; each is followed by a wait for Ratelimit-Reset. */
 const MAX_REJECTIONS = 10;
 /** Twitch's own messages are short; anything longer is not worth carrying in an error. */
@@ -149,6 +153,62 @@ export class TwitchClient implements OnApplicationShutdown {
     return [...clips.values()];
   }
 
+  /**
+   * Which of `userIds` are live (`GET /streams?type=live&first=100`, at most 100 `user_id`s a
+   * request, following cursors), each request one point of the shared budget. A request that
+   * fails (after its retries) or a chain of pages that stops early leaves its ids `unknown`, and
+   * the others are still checked: a failed or partial answer must never read as "offline".
+   */
+  async getStreams(credentials: TwitchCredentials, userIds: readonly string[]): Promise<LiveCheck> {
+    const result: LiveCheck = { checked: [], streams: [], unknown: [], requests: 0 };
+    for (let start = 0; start < userIds.length; start += PAGE_SIZE) {
+      const ids = userIds.slice(start, start + PAGE_SIZE);
+      const streams: HelixStream[] = [];
+      const cursors = new Set<string>();
+      let cursor: string | undefined;
+      let complete = false;
+      try {
+        for (let page = 1; page <= MAX_STREAM_PAGES; page++) {
+          const params = new URLSearchParams(ids.map((id) => ['user_id', id]));
+          params.set('type', 'live');
+          params.set('first', String(PAGE_SIZE));
+          if (cursor) params.set('after', cursor);
+          result.requests += 1;
+          const answer = await this.helixGet<HelixStream>(credentials, 'streams', params);
+          streams.push(...answer.data);
+          const next = answer.pagination?.cursor;
+          if (answer.data.length === 0 || !next) {
+            complete = true;
+            break;
+          }
+          if (cursors.has(next)) break;
+          cursors.add(next);
+          cursor = next;
+        }
+      } catch (error) {
+        result.failure = error instanceof Error ? error.message : 'unknown error';
+      }
+      if (complete) {
+        const asked = new Set(ids);
+        const seen = new Set<string>();
+        for (const stream of streams) {
+          if (asked.has(stream.user_id) && stream.type === 'live' && !seen.has(stream.user_id)) {
+            seen.add(stream.user_id);
+            result.streams.push(stream);
+          }
+        }
+        result.checked.push(...ids);
+      } else {
+        result.unknown.push(...ids);
+        this.logger.warn(
+          { clientId: credentials.clientId, ids: ids.length, err: result.failure },
+          'twitch_live_check_incomplete',
+        );
+      }
+    }
+    return result;
+  }
+
   /** Users by id and/or login, 100 per request (Twitch's ceiling). */
   async getUsers(credentials: TwitchCredentials, query: GetUsersQuery): Promise<HelixUser[]> {
     const wanted: [string, string][] = [
@@ -167,7 +227,7 @@ export class TwitchClient implements OnApplicationShutdown {
   /** One Helix GET, with token, budget, timeout, retries and rate-limit waits. */
   private async helixGet<T>(
     credentials: TwitchCredentials,
-    resource: 'clips' | 'users',
+    resource: 'clips' | 'users' | 'streams',
     params: URLSearchParams,
   ): Promise<HelixPage<T>> {
     const { clientId } = credentials;

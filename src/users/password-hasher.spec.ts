@@ -60,6 +60,14 @@ describe('password hashing', () => {
     expect(needsRehash(await hashPassword('x'))).toBe(false);
   });
 
+  it('keeps a legacy hash whose password is longer than the 72 bytes bcrypt reads', () => {
+    expect(needsRehash(PASSLIB_TOOMANYSECRETS, 'a'.repeat(72))).toBe(true);
+    expect(needsRehash(PASSLIB_TOOMANYSECRETS, 'a'.repeat(73))).toBe(false);
+    // 37 × "é" is 74 bytes of UTF-8 in 37 characters: bytes count, not characters.
+    expect(needsRehash(PASSLIB_TOOMANYSECRETS, 'é'.repeat(37))).toBe(false);
+    expect(needsRehash(PASSLIB_TOOMANYSECRETS, 'é'.repeat(36))).toBe(true);
+  });
+
   it('spends about one bcrypt comparison on the dummy hash and always fails', async () => {
     const hash = await hashPassword('some password');
     const time = async (work: () => Promise<unknown>) => {

@@ -34,9 +34,20 @@ export async function verifyAgainstDummy(password: string): Promise<false> {
   return false;
 }
 
-/** Hashes in the legacy format are replaced by bcrypt on the next successful login. */
-export function needsRehash(hash: string): boolean {
-  if (LEGACY_PBKDF2.test(hash)) return true;
+/** bcrypt reads at most this many bytes of a password and ignores the rest. */
+export const BCRYPT_MAX_PASSWORD_BYTES = 72;
+
+/**
+ * Hashes in the legacy format are replaced by bcrypt on the next successful login, except when
+ * the password is longer than bcrypt reads (72 bytes of UTF-8): bcrypt would silently truncate it,
+ * so that password keeps its pbkdf2 hash. Pass the password that was just verified.
+ */
+export function needsRehash(hash: string, password?: string): boolean {
+  if (LEGACY_PBKDF2.test(hash)) {
+    return (
+      password === undefined || Buffer.byteLength(password, 'utf8') <= BCRYPT_MAX_PASSWORD_BYTES
+    );
+  }
   try {
     return bcrypt.getRounds(hash) < BCRYPT_COST;
   } catch {

@@ -1,6 +1,6 @@
 import { getQueueToken } from '@nestjs/bull';
 import type { Queue } from 'bull';
-import { INGESTION_QUEUE, JOB_SYNC_ALL } from '../../src/ingestion/ingestion.jobs';
+import { INGESTION_CYCLE_QUEUE, JOB_SYNC_ALL } from '../../src/ingestion/ingestion.jobs';
 import { CLIPADOR_APP, minutesAgo, simulatorEnv, syncAndWait } from '../support/ingestion';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TwitchSimulator } from '../twitch-simulator/twitch-simulator';
@@ -122,7 +122,7 @@ describe('Redis restarted', () => {
 
     // The refused requests did not come back to life when Redis returned: the only sync jobs
     // Redis knows are the ones that were accepted.
-    const queue = app.app.get<Queue>(getQueueToken(INGESTION_QUEUE));
+    const queue = app.app.get<Queue>(getQueueToken(INGESTION_CYCLE_QUEUE));
     const syncJobs = (
       await queue.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed'])
     ).filter((job) => job?.name === JOB_SYNC_ALL);

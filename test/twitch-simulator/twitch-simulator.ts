@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse, STATUS_CODES } from 'node:http';
 import { AddressInfo } from 'node:net';
-import type { HelixClip, HelixUser } from '../../src/twitch/helix.types';
+import type { HelixClip, HelixStream, HelixUser } from '../../src/twitch/helix.types';
 import { TokenBucket } from './token-bucket';
 
 /**
@@ -60,7 +60,32 @@ export interface SimClipInput {
   visibleAfter?: Date;
 }
 
-export type FaultPath = 'clips' | 'users' | 'token';
+export type FaultPath = 'clips' | 'users' | 'streams' | 'token';
+
+/** A stream's fields; what is left out gets plausible defaults. */
+export interface SimStreamInput {
+  title?: string;
+  game_id?: string;
+  game_name?: string;
+  viewer_count?: number;
+  language?: string;
+  tags?: string[];
+  is_mature?: boolean;
+}
+
+/** Live from `from` until `to` (exclusive; undefined: until setOffline). */
+interface StreamWindow extends SimStreamInput {
+  id: string;
+  from: number;
+  to: number;
+}
+
+/** Live for `liveMs` of every `periodMs`, starting `phaseMs` into the period (benchmarks, demo). */
+export interface LiveSchedule extends SimStreamInput {
+  periodMs: number;
+  liveMs: number;
+  phaseMs?: number;
+}
 
 export interface FailOptions {
   /** Usually 500, 502, 503 or 429; a 4xx such as 401 also works (a Twitch error body). */
@@ -108,6 +133,8 @@ export interface RequestRecord {
   clientId: string;
   /** 0 for a request left hanging. */
   status: number;
+  /** Get Clips: the broadcaster asked for. */
+  broadcasterId?: string;
 }
 
 interface StoredClip {
@@ -208,8 +235,16 @@ export class TwitchSimulator {
   private readonly issued: { clientId: string; token: string }[] = [];
   private faults: Fault[] = [];
   private clipSeq = 0;
+  /** Helix requests received and not answered yet, by path; and the most seen at once. */
+  private readonly inFlight = new Map<FaultPath, number>();
+  private readonly peakInFlight = new Map<FaultPath, number>();
   private rateLimit: RateLimitOptions | null;
-  private readonly latencyMs: number;
+  private latencyMs: number;
+  private readonly streamWindows = new Map<string, StreamWindow[]>();
+  private readonly liveSchedules = new Map<string, LiveSchedule>();
+  private streamSeq = 0;
+  /** Broadcasters whose Get Clips requests all fail with a status (until cleared). */
+  private readonly failingBroadcasters = new Map<string, number>();
   private readonly tokenTtlSeconds: number;
   private readonly cursorOnFullPage: boolean;
 
@@ -351,6 +386,81 @@ export class TwitchSimulator {
       stored.visibleAfterMs = patch.visibleAfter?.getTime() ?? 0;
   }
 
+  // ---- live streams (Get Streams) ----------------------------------------------------------
+
+  /** The user goes live now (a new stream) until setOffline; `startedAt` to back-date it. */
+  setLive(userId: string, input: SimStreamInput = {}, startedAt = new Date()): void {
+    this.setOffline(userId, startedAt);
+    this.addStreamWindow(userId, startedAt, undefined, input);
+  }
+
+  /** The user's current stream ends (at `at`, default now). */
+  setOffline(userId: string, at = new Date()): void {
+    for (const window of this.streamWindows.get(userId) ?? []) {
+      if (window.to > at.getTime()) window.to = Math.max(window.from, at.getTime());
+    }
+    this.liveSchedules.delete(userId);
+  }
+
+  /** A stream from `from` to `to` (exclusive; undefined = open-ended): live on a schedule. */
+  addStreamWindow(userId: string, from: Date, to: Date | undefined, input: SimStreamInput = {}) {
+    const list = this.streamWindows.get(userId) ?? [];
+    list.push({
+      ...input,
+      id: String(40_000_000_000 + ++this.streamSeq),
+      from: Math.floor(from.getTime() / 1000) * 1000,
+      to: to ? to.getTime() : Number.POSITIVE_INFINITY,
+    });
+    this.streamWindows.set(userId, list);
+  }
+
+  /** Live `liveMs` out of every `periodMs` from now on (replaces the user's windows). */
+  setLiveSchedule(userId: string, schedule: LiveSchedule): void {
+    this.streamWindows.delete(userId);
+    this.liveSchedules.set(userId, schedule);
+  }
+
+  /** The user's stream at `now`, as Get Streams shows it, or undefined when offline. */
+  liveStream(userId: string, now = Date.now()): HelixStream | undefined {
+    let window: StreamWindow | undefined = (this.streamWindows.get(userId) ?? []).find(
+      (candidate) => candidate.from <= now && now < candidate.to,
+    );
+    const schedule = this.liveSchedules.get(userId);
+    if (!window && schedule) {
+      const into =
+        (((now - (schedule.phaseMs ?? 0)) % schedule.periodMs) + schedule.periodMs) %
+        schedule.periodMs;
+      if (into < schedule.liveMs) {
+        const from = Math.floor((now - into) / 1000) * 1000;
+        window = {
+          ...schedule,
+          id: `5${Math.floor(from / 1000)}${userId}`,
+          from,
+          to: from + schedule.liveMs,
+        };
+      }
+    }
+    if (!window) return undefined;
+    const user = this.users.get(userId);
+    const login = user?.login ?? `streamer_${userId}`;
+    return {
+      id: window.id,
+      user_id: userId,
+      user_login: login,
+      user_name: user?.display_name ?? login,
+      game_id: window.game_id ?? '509658',
+      game_name: window.game_name ?? 'Just Chatting',
+      type: 'live',
+      title: window.title ?? `${user?.display_name ?? login} ao vivo`,
+      viewer_count: window.viewer_count ?? 100,
+      started_at: twitchTime(window.from),
+      language: window.language ?? 'pt',
+      thumbnail_url: `https://static-cdn.jtvnw.net/previews-ttv/live_user_${login}-{width}x{height}.jpg`,
+      tags: window.tags ?? ['Português'],
+      is_mature: window.is_mature ?? false,
+    };
+  }
+
   clipCount(broadcasterId?: string): number {
     if (broadcasterId !== undefined) return this.clips.get(broadcasterId)?.length ?? 0;
     return this.clipsById.size;
@@ -384,6 +494,18 @@ export class TwitchSimulator {
 
   clearFaults(): void {
     this.faults = [];
+    this.failingBroadcasters.clear();
+  }
+
+  /** Every Get Clips request for this broadcaster gets `status` until called with undefined. */
+  failBroadcaster(broadcasterId: string, status: number | undefined): void {
+    if (status === undefined) this.failingBroadcasters.delete(broadcasterId);
+    else this.failingBroadcasters.set(broadcasterId, status);
+  }
+
+  /** Changes the delay added before every answer. */
+  setLatency(latencyMs: number): void {
+    this.latencyMs = latencyMs;
   }
 
   /** Changes the per-client limit; every bucket starts full again. */
@@ -407,6 +529,15 @@ export class TwitchSimulator {
   resetStats(): void {
     this.clientStats.clear();
     this.requestLog.length = 0;
+    this.peakInFlight.clear();
+  }
+
+  /**
+   * The most Helix requests of `path` that were in the simulator at once (received, not yet
+   * answered) since the last reset: with `latencyMs`, how many a client really had in flight.
+   */
+  peakConcurrency(path: FaultPath): number {
+    return this.peakInFlight.get(path) ?? 0;
   }
 
   /** Requests in arrival order, optionally of one path. */
@@ -428,11 +559,14 @@ export class TwitchSimulator {
     this.users.clear();
     this.clips.clear();
     this.clipsById.clear();
+    this.streamWindows.clear();
+    this.liveSchedules.clear();
     this.buckets.clear();
     this.clientStats.clear();
     this.requestLog.length = 0;
     this.issued.length = 0;
     this.faults = [];
+    this.failingBroadcasters.clear();
     this.releaseHung();
   }
 
@@ -448,14 +582,15 @@ export class TwitchSimulator {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://simulator');
+    const path = helixPath(url.pathname);
+    if (path) this.countInFlight(path, response);
     if (this.latencyMs > 0) await sleep(this.latencyMs);
 
     if (url.pathname === '/oauth2/token') {
       await this.handleToken(request, response, url);
       return;
     }
-    const resource = /^\/helix\/(clips|users)\/?$/.exec(url.pathname)?.[1] as
-      'clips' | 'users' | undefined;
+    const resource = helixPath(url.pathname) as 'clips' | 'users' | 'streams' | undefined;
     if (!resource) {
       this.sendJson(response, 404, { error: 'Not Found', status: 404, message: '' });
       return;
@@ -514,14 +649,28 @@ export class TwitchSimulator {
     request: IncomingMessage,
     response: ServerResponse,
     url: URL,
-    resource: 'clips' | 'users',
+    resource: 'clips' | 'users' | 'streams',
   ): void {
     const clientId = headerValue(request, 'client-id');
     const stats = this.statsFor(clientId ?? 'unknown');
     stats.helixRequests += 1;
-    response.once('finish', () => this.record(resource, clientId ?? '', response.statusCode));
+    const broadcasterId =
+      resource === 'clips' ? (url.searchParams.get('broadcaster_id') ?? undefined) : undefined;
+    response.once('finish', () =>
+      this.record(resource, clientId ?? '', response.statusCode, broadcasterId),
+    );
 
     if (this.applyFault(response, resource, clientId ?? '', stats)) return;
+    const failing = broadcasterId ? this.failingBroadcasters.get(broadcasterId) : undefined;
+    if (failing !== undefined) {
+      stats.faultsInjected += 1;
+      this.sendJson(response, failing, {
+        error: STATUS_CODES[failing] ?? 'Error',
+        status: failing,
+        message: '',
+      });
+      return;
+    }
 
     const problem = this.authProblem(clientId, headerValue(request, 'authorization'));
     if (problem) {
@@ -549,7 +698,9 @@ export class TwitchSimulator {
       const body =
         resource === 'clips'
           ? this.getClips(url.searchParams, now)
-          : this.getUsers(url.searchParams);
+          : resource === 'streams'
+            ? this.getStreams(url.searchParams, now)
+            : this.getUsers(url.searchParams);
       this.sendJson(response, 200, body, headers);
     } catch (error) {
       if (!(error instanceof HelixHttpError)) throw error;
@@ -650,6 +801,60 @@ export class TwitchSimulator {
     };
   }
 
+  /**
+   * Helix Get Streams: `user_id` / `user_login` (100 together at most), `game_id`, `type`
+   * (`all` default, or `live`), `language`, `first` (1–100, default 20), `after` cursor. Live
+   * streams only (Twitch lists nothing else), by viewer count, highest first.
+   */
+  private getStreams(
+    params: URLSearchParams,
+    now: number,
+  ): { data: HelixStream[]; pagination: { cursor?: string } } {
+    const present = (name: string) => params.getAll(name).filter((value) => value !== '');
+    const userIds = present('user_id');
+    const logins = present('user_login').map((login) => login.toLowerCase());
+    if (userIds.length + logins.length > 100) {
+      throw new HelixHttpError(400, 'The maximum number of user_id and user_login values is 100');
+    }
+    const type = params.get('type') ?? 'all';
+    if (type !== 'all' && type !== 'live') {
+      throw new HelixHttpError(400, 'The parameter "type" must be "all" or "live"');
+    }
+    const first = parseFirst(params.get('first'));
+    const after = params.get('after');
+    let offset = 0;
+    if (after) {
+      const decoded = decodeCursor(after);
+      if (decoded === undefined)
+        throw new HelixHttpError(400, 'The parameter "after" is malformed');
+      offset = decoded;
+    }
+    const gameIds = present('game_id');
+    const languages = present('language');
+    let candidates: string[];
+    if (userIds.length + logins.length > 0) {
+      const byLogin = [...this.users.values()]
+        .filter((user) => logins.includes(user.login))
+        .map((user) => user.id);
+      candidates = [...new Set([...userIds, ...byLogin])];
+    } else {
+      candidates = [...new Set([...this.streamWindows.keys(), ...this.liveSchedules.keys()])];
+    }
+    const live = candidates
+      .map((id) => this.liveStream(id, now))
+      .filter((stream): stream is HelixStream => stream !== undefined)
+      .filter((stream) => gameIds.length === 0 || gameIds.includes(stream.game_id))
+      .filter((stream) => languages.length === 0 || languages.includes(stream.language))
+      .sort((a, b) => b.viewer_count - a.viewer_count || a.user_id.localeCompare(b.user_id));
+    const page = live.slice(offset, offset + first);
+    const more = offset + first < live.length;
+    const cursor =
+      more || (page.length === first && this.cursorOnFullPage)
+        ? encodeCursor(offset + first)
+        : undefined;
+    return { data: page, pagination: cursor ? { cursor } : {} };
+  }
+
   private getUsers(params: URLSearchParams): { data: HelixUser[] } {
     const ids = params.getAll('id');
     const logins = params.getAll('login').map((login) => login.toLowerCase());
@@ -718,6 +923,13 @@ export class TwitchSimulator {
     return true;
   }
 
+  private countInFlight(path: FaultPath, response: ServerResponse): void {
+    const now = (this.inFlight.get(path) ?? 0) + 1;
+    this.inFlight.set(path, now);
+    this.peakInFlight.set(path, Math.max(this.peakInFlight.get(path) ?? 0, now));
+    response.once('close', () => this.inFlight.set(path, (this.inFlight.get(path) ?? 1) - 1));
+  }
+
   private bucketFor(clientId: string, now: number): TokenBucket | undefined {
     if (!this.rateLimit) return undefined;
     let bucket = this.buckets.get(clientId);
@@ -753,8 +965,8 @@ export class TwitchSimulator {
     return stats;
   }
 
-  private record(path: FaultPath, clientId: string, status: number): void {
-    this.requestLog.push({ at: Date.now(), path, clientId, status });
+  private record(path: FaultPath, clientId: string, status: number, broadcasterId?: string): void {
+    this.requestLog.push({ at: Date.now(), path, clientId, status, broadcasterId });
     if (this.requestLog.length > 10_000) this.requestLog.shift();
   }
 
@@ -777,6 +989,10 @@ export class TwitchSimulator {
     for (const response of this.hung) response.destroy();
     this.hung.clear();
   }
+}
+
+function helixPath(pathname: string): FaultPath | undefined {
+  return /^\/helix\/(clips|users|streams)\/?$/.exec(pathname)?.[1] as FaultPath | undefined;
 }
 
 function headerValue(request: IncomingMessage, name: string): string | undefined {

@@ -60,6 +60,9 @@ export class BurstDto {
   @ApiProperty({ example: 3 })
   clip_count: number;
 
+  @ApiProperty({ description: 'The burst started while the streamer was live (§16)' })
+  ao_vivo: boolean;
+
   @ApiProperty({ type: BurstClipDto, isArray: true, description: 'By created_at, then clip id' })
   clipes: BurstClipDto[];
 }

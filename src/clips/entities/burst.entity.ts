@@ -45,6 +45,10 @@ export class BurstEntity {
   @Column({ name: 'clip_count', type: 'integer' })
   clipCount: number;
 
+  /** The burst started inside a recorded live session of its streamer (§16). */
+  @Column({ name: 'ao_vivo', type: 'boolean', default: false })
+  aoVivo: boolean;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

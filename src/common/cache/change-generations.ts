@@ -16,6 +16,8 @@ import { DataSource } from 'typeorm';
 export interface ChangeGenerations {
   users: number;
   bursts: number;
+  /** What the public clip feed shows (clips, streamers' names and activity): src/public. */
+  clips: number;
   /** Channel configs (user_channel_configs, user_streamers, what they show of streamers). */
   channels: number;
 }
@@ -63,9 +65,14 @@ export class ChangeGenerationsReader {
 
   private async query(): Promise<ChangeGenerations> {
     const rows: Array<{ name: string; value: string }> = await this.dataSource.query(READ_SQL);
-    const generations: ChangeGenerations = { users: 0, bursts: 0, channels: 0 };
+    const generations: ChangeGenerations = { users: 0, bursts: 0, clips: 0, channels: 0 };
     for (const row of rows) {
-      if (row.name === 'users' || row.name === 'bursts' || row.name === 'channels') {
+      if (
+        row.name === 'users' ||
+        row.name === 'bursts' ||
+        row.name === 'clips' ||
+        row.name === 'channels'
+      ) {
         generations[row.name] = Number(row.value);
       }
     }

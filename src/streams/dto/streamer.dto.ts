@@ -32,4 +32,30 @@ export class StreamerDto {
 
   @ApiProperty({ description: 'Both a client id and a client secret are stored' })
   has_client_credentials: boolean;
+
+  @ApiProperty({ description: 'Live on Twitch, as the last live checks saw it (§16)' })
+  is_live: boolean;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: "Twitch's started_at",
+  })
+  live_since: string | null;
+
+  @ApiProperty({ type: Number, nullable: true })
+  live_viewer_count: number | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  live_title: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  live_game_name: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  last_live_check_at: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  last_seen_live_at: string | null;
 }

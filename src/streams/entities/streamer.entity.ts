@@ -68,6 +68,32 @@ export class StreamerEntity {
   @Column({ name: 'last_sync_error', type: 'text', nullable: true })
   lastSyncError: string | null;
 
+  /** Live status (§16), from the cycle's Get Streams; see StreamsRepository.recordLiveChecks. */
+  @Column({ name: 'is_live', type: 'boolean', default: false })
+  isLive: boolean;
+
+  @Column({ name: 'live_since', type: 'timestamptz', nullable: true })
+  liveSince: Date | null;
+
+  @Column({ name: 'live_viewer_count', type: 'integer', nullable: true })
+  liveViewerCount: number | null;
+
+  @Column({ name: 'live_title', type: 'text', nullable: true })
+  liveTitle: string | null;
+
+  @Column({ name: 'live_game_name', type: 'varchar', length: 255, nullable: true })
+  liveGameName: string | null;
+
+  @Column({ name: 'last_live_check_at', type: 'timestamptz', nullable: true })
+  lastLiveCheckAt: Date | null;
+
+  @Column({ name: 'last_seen_live_at', type: 'timestamptz', nullable: true })
+  lastSeenLiveAt: Date | null;
+
+  /** Complete Get Streams answers in a row that omitted a live streamer: offline at two. */
+  @Column({ name: 'live_missed_checks', type: 'integer', default: 0 })
+  liveMissedChecks: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

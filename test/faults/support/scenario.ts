@@ -192,6 +192,9 @@ export async function holdSyncsMidTransaction(
     [],
     database,
   );
+  // The private server runs with synchronous_commit=off: without a checkpoint, a crash that
+  // follows within the WAL writer's delay (an immediate halt soon after) would lose the hold itself.
+  await postgres.query('CHECKPOINT', [], database);
   return async () => {
     await postgres.query('DELETE FROM fault_hold', [], database);
   };
