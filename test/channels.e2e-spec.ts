@@ -192,6 +192,32 @@ describe('channels: /config/me', () => {
     });
   });
 
+  it('never answers a cached config after a commit that changed it, from any writer', async () => {
+    const viewer = await loginAs(api, 'viewer');
+    const streamer = await createStreamer(api, { displayName: 'Before' });
+    await attach(viewer, { twitch_user_id: streamer.twitchUserId }).expect(201);
+    const first = (await get(viewer).expect(200)).body as ConfigJson;
+    expect(first.streamers[0].display_name).toBe('Before');
+    // Served again unchanged…
+    expect((await get(viewer).expect(200)).body).toEqual(first);
+    // …until plain SQL changes what it shows: a streamer's name, the user's plan slots.
+    await api.dataSource.query(`UPDATE streamers SET display_name = 'After' WHERE id = $1`, [
+      streamer.id,
+    ]);
+    expect(((await get(viewer).expect(200)).body as ConfigJson).streamers[0].display_name).toBe(
+      'After',
+    );
+    await setSlotsBase(viewer.user.id, 8);
+    expect((await get(viewer).expect(200)).body).toMatchObject({ slots_base: 8, slots_total: 8 });
+    await api.dataSource.query(
+      `UPDATE user_channel_configs SET notify_online = false WHERE user_id = $1`,
+      [viewer.user.id],
+    );
+    expect((await get(viewer).expect(200)).body).toMatchObject({ notify_online: false });
+    await api.dataSource.query('DELETE FROM user_streamers WHERE user_id = $1', [viewer.user.id]);
+    expect((await get(viewer).expect(200)).body).toMatchObject({ slots_used: 0, streamers: [] });
+  });
+
   it('answers 409 for a streamer already attached and at the slot limit', async () => {
     const viewer = await loginAs(api, 'viewer');
     const one = await createStreamer(api);

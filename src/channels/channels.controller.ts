@@ -13,6 +13,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { ChangeGenerations, RequestGenerations } from '../common/cache/change-generations';
 import { AuthenticatedUser, CurrentUser } from '../common/decorators/current-user.decorator';
 import { DeliveriesService } from '../deliveries/deliveries.service';
 import { DeliveryHistoryDto } from '../deliveries/dto/delivery.dto';
@@ -43,8 +44,11 @@ export class ChannelsController {
   @Get()
   @ApiOperation({ summary: 'Your channel config; the first call stores the defaults' })
   @ApiOkResponse({ type: ChannelConfigDto })
-  get(@CurrentUser() user: AuthenticatedUser): Promise<ChannelConfigDto> {
-    return this.channels.getConfig(user.id);
+  get(
+    @CurrentUser() user: AuthenticatedUser,
+    @RequestGenerations() generations: ChangeGenerations | undefined,
+  ): Promise<ChannelConfigDto> {
+    return this.channels.getConfig(user.id, generations);
   }
 
   @Put()

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import type { ChangeGenerations } from '../common/cache/change-generations';
 import type { AuthenticatedUser } from '../common/decorators/current-user.decorator';
 import { ValidationFailedError } from '../common/errors/domain.error';
 import type { AppConfig } from '../config/configuration';
@@ -26,6 +27,16 @@ import { AttachStreamerDto, NUMERIC_TWITCH_ID } from './dto/attach-streamer.dto'
 import { ChannelConfigDto } from './dto/channel-config.dto';
 import { UpdateChannelConfigDto } from './dto/update-channel-config.dto';
 
+/** Configs kept per user; past this many, the oldest entry makes room. */
+const MAX_CACHED_CONFIGS = 10_000;
+
+interface CachedConfig {
+  /** The change counters read before the answer was built (see change-generations.ts). */
+  users: number;
+  channels: number;
+  config: ChannelConfigDto;
+}
+
 /** A streamer as Twitch (or the body) describes it, before the attach stores it. */
 interface ResolvedStreamer {
   twitchUserId: string;
@@ -41,6 +52,12 @@ interface ResolvedStreamer {
 export class ChannelsService {
   private readonly logger = new Logger(ChannelsService.name);
   private readonly clipadorCredentials: TwitchCredentials | undefined;
+  /**
+   * GET /config/me answers by user, reused while neither the `channels` nor the `users` counter
+   * moved: both move at the commit of anything a config shows, in any process, so a change is
+   * visible on the very next request.
+   */
+  private readonly cache = new Map<number, CachedConfig>();
 
   constructor(
     private readonly channels: ChannelsRepository,
@@ -55,8 +72,27 @@ export class ChannelsService {
         : undefined;
   }
 
-  /** The caller's config; the first call stores the defaults (one idempotent insert). */
-  async getConfig(userId: number): Promise<ChannelConfigDto> {
+  /**
+   * The caller's config; the first call stores the defaults (one idempotent insert). With the
+   * counters the guard read for this request, a cached answer at least that recent is reused.
+   */
+  async getConfig(userId: number, generations?: ChangeGenerations): Promise<ChannelConfigDto> {
+    if (!generations) return this.loadConfig(userId);
+    const cached = this.cache.get(userId);
+    if (cached && cached.users >= generations.users && cached.channels >= generations.channels) {
+      return cached.config;
+    }
+    const config = await this.loadConfig(userId);
+    this.cache.delete(userId);
+    if (this.cache.size >= MAX_CACHED_CONFIGS) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+    this.cache.set(userId, { users: generations.users, channels: generations.channels, config });
+    return config;
+  }
+
+  private async loadConfig(userId: number): Promise<ChannelConfigDto> {
     let config = await this.channels.findConfig(userId);
     if (!config) {
       await this.channels.insertDefaults(userId);

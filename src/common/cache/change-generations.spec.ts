@@ -17,6 +17,7 @@ function pendingReads() {
     reads[index].resolve([
       { name: 'users', value: String(users) },
       { name: 'bursts', value: String(bursts) },
+      { name: 'channels', value: String(bursts * 10) },
     ]);
   return { reader: new ChangeGenerationsReader(dataSource), reads, answer };
 }
@@ -29,7 +30,7 @@ describe('change generations reader', () => {
     const { reader, answer } = pendingReads();
     const read = reader.read();
     answer(0, 3, 41);
-    await expect(read).resolves.toEqual({ users: 3, bursts: 41, clips: 0 });
+    await expect(read).resolves.toEqual({ users: 3, bursts: 41, clips: 0, channels: 410 });
   });
 
   it('reads the clips counter too when the database has it', async () => {
@@ -40,7 +41,7 @@ describe('change generations reader', () => {
       { name: 'bursts', value: '2' },
       { name: 'clips', value: '9007199254' },
     ]);
-    await expect(read).resolves.toEqual({ users: 1, bursts: 2, clips: 9007199254 });
+    await expect(read).resolves.toEqual({ users: 1, bursts: 2, clips: 9007199254, channels: 0 });
   });
 
   it('lets callers that ask together share one query', async () => {
@@ -48,17 +49,17 @@ describe('change generations reader', () => {
     const first = reader.read();
     expect(reads).toHaveLength(1);
     answer(0, 1, 1);
-    await expect(first).resolves.toEqual({ users: 1, bursts: 1, clips: 0 });
+    await expect(first).resolves.toEqual({ users: 1, bursts: 1, clips: 0, channels: 10 });
     const [a, b, c] = [reader.read(), reader.read(), reader.read()];
     // a started a query; b and c arrived while it was in flight, so they wait for the next one.
     expect(reads).toHaveLength(2);
     answer(1, 1, 1);
-    await expect(a).resolves.toEqual({ users: 1, bursts: 1, clips: 0 });
+    await expect(a).resolves.toEqual({ users: 1, bursts: 1, clips: 0, channels: 10 });
     await flush();
     expect(reads).toHaveLength(3);
     answer(2, 1, 2);
-    await expect(b).resolves.toEqual({ users: 1, bursts: 2, clips: 0 });
-    await expect(c).resolves.toEqual({ users: 1, bursts: 2, clips: 0 });
+    await expect(b).resolves.toEqual({ users: 1, bursts: 2, clips: 0, channels: 20 });
+    await expect(c).resolves.toEqual({ users: 1, bursts: 2, clips: 0, channels: 20 });
   });
 
   it('never hands a caller a read that was sent before it asked', async () => {
@@ -67,11 +68,11 @@ describe('change generations reader', () => {
     // A commit happens here; the query already sent may or may not see it.
     const late = reader.read();
     answer(0, 0, 5);
-    await expect(early).resolves.toEqual({ users: 0, bursts: 5, clips: 0 });
+    await expect(early).resolves.toEqual({ users: 0, bursts: 5, clips: 0, channels: 50 });
     await flush();
     expect(reads).toHaveLength(2);
     answer(1, 0, 6);
-    await expect(late).resolves.toEqual({ users: 0, bursts: 6, clips: 0 });
+    await expect(late).resolves.toEqual({ users: 0, bursts: 6, clips: 0, channels: 60 });
   });
 
   it('fails the callers of a failed read and reads again for the next ones', async () => {
@@ -82,9 +83,9 @@ describe('change generations reader', () => {
     await expect(failing).rejects.toThrow('connection lost');
     await flush();
     answer(1, 2, 2);
-    await expect(queued).resolves.toEqual({ users: 2, bursts: 2, clips: 0 });
+    await expect(queued).resolves.toEqual({ users: 2, bursts: 2, clips: 0, channels: 20 });
     const after = reader.read();
     answer(2, 2, 3);
-    await expect(after).resolves.toEqual({ users: 2, bursts: 3, clips: 0 });
+    await expect(after).resolves.toEqual({ users: 2, bursts: 3, clips: 0, channels: 30 });
   });
 });

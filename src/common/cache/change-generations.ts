@@ -18,6 +18,8 @@ export interface ChangeGenerations {
   bursts: number;
   /** What the public clip feed shows (clips, streamers' names and activity): src/public. */
   clips: number;
+  /** Channel configs (user_channel_configs, user_streamers, what they show of streamers). */
+  channels: number;
 }
 
 const READ_SQL = 'SELECT name, value FROM cache_generations';
@@ -63,9 +65,14 @@ export class ChangeGenerationsReader {
 
   private async query(): Promise<ChangeGenerations> {
     const rows: Array<{ name: string; value: string }> = await this.dataSource.query(READ_SQL);
-    const generations: ChangeGenerations = { users: 0, bursts: 0, clips: 0 };
+    const generations: ChangeGenerations = { users: 0, bursts: 0, clips: 0, channels: 0 };
     for (const row of rows) {
-      if (row.name === 'users' || row.name === 'bursts' || row.name === 'clips') {
+      if (
+        row.name === 'users' ||
+        row.name === 'bursts' ||
+        row.name === 'clips' ||
+        row.name === 'channels'
+      ) {
         generations[row.name] = Number(row.value);
       }
     }

@@ -4,6 +4,7 @@ import { ChannelsSchema1796171474800 } from './1796171474800-ChannelsSchema';
 import { PublicClipsGeneration1796171513057 } from './1796171513057-PublicClipsGeneration';
 import { LiveStatus1796173075079 } from './1796173075079-LiveStatus';
 import { DeliveryReferencesByTrigger1796174454487 } from './1796174454487-DeliveryReferencesByTrigger';
+import { ChannelsGeneration1796175202761 } from './1796175202761-ChannelsGeneration';
 import { SessionFamilies1796176125083 } from './1796176125083-SessionFamilies';
 
 /** Every migration, oldest first. The app and the TypeORM CLI run this same list. */
@@ -14,5 +15,6 @@ export const MIGRATIONS = [
   PublicClipsGeneration1796171513057,
   LiveStatus1796173075079,
   DeliveryReferencesByTrigger1796174454487,
+  ChannelsGeneration1796175202761,
   SessionFamilies1796176125083,
 ];
