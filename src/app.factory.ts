@@ -5,6 +5,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { httpDuration, httpRequests } from './metrics/metrics.registry';
 import { DomainError } from './common/errors/domain.error';
 import { requestIdFor } from './common/logging';
 import { createValidationPipe } from './common/validation';
@@ -86,6 +87,13 @@ export async function configureHttpApp(
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
+  });
+  // Metrics by route pattern (never the raw URL: ids and query strings would explode the labels).
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const method = request.method;
+    httpRequests.inc({ route, method, status: String(reply.statusCode) });
+    httpDuration.observe({ route, method }, reply.elapsedTime / 1000);
   });
 
   const document = SwaggerModule.createDocument(

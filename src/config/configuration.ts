@@ -99,6 +99,14 @@ export interface IngestionSection {
   offlineMaxMinutes: number;
 }
 
+export interface MetricsSection {
+  /** Static Bearer token of /metrics; undefined → /metrics is 404. */
+  token: string | undefined;
+  /** A process without the api role serves /metrics on this port when set. */
+  port: number | undefined;
+  host: string;
+}
+
 export interface AppConfig {
   app: AppSection;
   database: DatabaseSection;
@@ -106,6 +114,7 @@ export interface AppConfig {
   auth: AuthSection;
   twitch: TwitchSection;
   ingestion: IngestionSection;
+  metrics: MetricsSection;
 }
 
 export class InvalidConfigError extends Error {
@@ -300,6 +309,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       jobLockMs: read.int('INGESTION_JOB_LOCK_MS', 30_000, 1_000, 600_000),
       budgetReservePercent: read.int('INGESTION_BUDGET_RESERVE_PERCENT', 10, 0, 90),
       offlineMaxMinutes: read.int('INGESTION_OFFLINE_MAX_MINUTES', 30, 1, 24 * 60),
+    },
+    metrics: {
+      token: read.optional('METRICS_TOKEN'),
+      port:
+        read.raw('METRICS_PORT') === undefined ? undefined : read.int('METRICS_PORT', 0, 0, 65535),
+      host: read.string('METRICS_HOST', production ? '0.0.0.0' : 'localhost'),
     },
   };
 

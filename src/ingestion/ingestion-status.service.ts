@@ -5,6 +5,7 @@ import type Redis from 'ioredis';
 import { DomainError } from '../common/errors/domain.error';
 import { withTimeout } from '../common/timeout';
 import { AppConfig } from '../config/configuration';
+import { ingestionCycles, ingestionStreamers } from '../metrics/metrics.registry';
 import { InjectRedis } from '../redis/redis.module';
 import {
   CycleTotals,
@@ -154,6 +155,7 @@ export class IngestionStatusService {
   }
 
   private async cycleFinished(totals: CycleTotals): Promise<void> {
+    ingestionCycles.inc();
     const finishedAt = Date.now();
     await this.bounded(this.store.markSyncFinished(finishedAt));
     await this.bounded(
@@ -167,6 +169,7 @@ export class IngestionStatusService {
     streamerId: number,
     outcome: StreamerOutcome,
   ): Promise<CycleTotals | undefined> {
+    ingestionStreamers.inc({ outcome });
     const totals = await this.bounded(
       this.store.recordOutcome(cycleId, streamerId, outcome, Date.now()),
     );

@@ -86,7 +86,7 @@ export class IngestionModule {
       imports,
       controllers: [IngestionController],
       providers,
-      exports: [IngestionService, IngestionStatusService],
+      exports: [IngestionService, IngestionStatusService, JobQueue],
     };
   }
 }

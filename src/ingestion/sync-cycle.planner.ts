@@ -1,8 +1,9 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DomainError } from '../common/errors/domain.error';
 import { AppConfig, IngestionSection } from '../config/configuration';
+import { credentialLabel } from '../metrics/metrics.registry';
 import { LiveStreamRow } from '../streams/streams.repository';
 import { StreamerForSync, StreamsService } from '../streams/streams.service';
 import type { LiveCheck } from '../twitch/helix.types';
@@ -15,9 +16,7 @@ import { JobQueue } from './job-queue';
 /** A streamer stays in the live tier this long after it was last seen live (late clips). */
 export const LIVE_TAIL_MS = 10 * 60_000;
 
-export function hashClientId(clientId: string): string {
-  return createHash('sha256').update(clientId).digest('hex').slice(0, 12);
-}
+export const hashClientId = credentialLabel;
 
 /**
  * The pure part of a budget-fitted cycle for one credential (§16): every streamer in the live
