@@ -5,6 +5,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { httpDuration, httpRequests } from './metrics/metrics.registry';
 import { DomainError } from './common/errors/domain.error';
 import { replyWithError } from './common/filters/all-exceptions.filter';
 import { jsonInputProblem } from './common/json-input';
@@ -151,6 +152,13 @@ export async function configureHttpApp(
     ) {
       void reply.header('Cache-Control', 'no-store');
     }
+  });
+  // Metrics by route pattern (never the raw URL: ids and query strings would explode the labels).
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const method = request.method;
+    httpRequests.inc({ route, method, status: String(reply.statusCode) });
+    httpDuration.observe({ route, method }, reply.elapsedTime / 1000);
   });
 
   if (!config.app.docs) return;

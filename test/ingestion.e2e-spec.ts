@@ -252,6 +252,7 @@ describe.each([
       status: 'ok',
       workers: [expect.any(String)],
       last_sync_at: expect.any(String),
+      coverage: expect.objectContaining({ streamers: 3, live: 0, overdue: 0 }),
     });
   });
 });

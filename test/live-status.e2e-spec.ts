@@ -148,6 +148,47 @@ describe('live status and budget-fitted cycles', () => {
     expect(await sessions(live.id)).toEqual(recorded);
   });
 
+  it('shows coverage: totals on the public /health/worker, per hashed credential to admins only', async () => {
+    const health = await api.http().get('/health/worker').expect(200);
+    expect(health.body.coverage).toEqual({
+      planned_at: expect.any(String),
+      streamers: 8,
+      live: 1,
+      offline: 7,
+      planned_last_cycle: 3,
+      synced_last_cycle: 3,
+      overdue: 0,
+      never_synced: 0,
+      oldest_sync_at: expect.any(String),
+    });
+    expect(JSON.stringify(health.body)).not.toContain(CLIPADOR_APP.clientId);
+
+    const viewer = await loginAs(api, 'viewer');
+    await api.http().get('/ingestion/status').set('Authorization', viewer.bearer).expect(403);
+    const status = await api
+      .http()
+      .get('/ingestion/status')
+      .set('Authorization', admin.bearer)
+      .expect(200);
+    expect(status.body.credentials).toEqual([
+      expect.objectContaining({
+        credential: expect.stringMatching(/^[0-9a-f]{12}$/),
+        streamers: 8,
+        live: 1,
+        offline: 7,
+        live_checks: 1,
+        planned_live: 1,
+        planned_offline: 2,
+        budget: 3,
+        points_planned: 4,
+        points_per_interval: 5,
+      }),
+    ]);
+    expect(status.body.last_cycle).toMatchObject({ total: 3, synced: 3, failed: 0 });
+    expect(status.body.running_cycle).toBeNull();
+    expect(JSON.stringify(status.body)).not.toContain(CLIPADOR_APP.clientId);
+  });
+
   it('never polls a streamer that is neither managed nor subscribed to by an active user', async () => {
     const all = await cycle();
     expect(all.fetched).not.toContain(unmanaged.twitchUserId);

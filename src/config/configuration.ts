@@ -151,6 +151,14 @@ export interface BillingSection {
   kirvanoToken: string | undefined;
 }
 
+export interface MetricsSection {
+  /** Static Bearer token of /metrics; undefined → /metrics is 404. */
+  token: string | undefined;
+  /** A process without the api role serves /metrics on this port when set. */
+  port: number | undefined;
+  host: string;
+}
+
 export interface AppConfig {
   app: AppSection;
   database: DatabaseSection;
@@ -160,6 +168,7 @@ export interface AppConfig {
   ingestion: IngestionSection;
   publicClips: PublicClipsSection;
   billing: BillingSection;
+  metrics: MetricsSection;
 }
 
 export class InvalidConfigError extends Error {
@@ -401,6 +410,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     billing: {
       kirvanoToken: read.optional('KIRVANO_TOKEN'),
+    },
+    metrics: {
+      token: read.optional('METRICS_TOKEN'),
+      port:
+        read.raw('METRICS_PORT') === undefined ? undefined : read.int('METRICS_PORT', 0, 0, 65535),
+      host: read.string('METRICS_HOST', production ? '0.0.0.0' : 'localhost'),
     },
   };
 

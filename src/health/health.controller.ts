@@ -4,7 +4,7 @@ import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/s
 import { HealthCheckService, HealthCheckResult, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../common/decorators/public.decorator';
 import { DomainError } from '../common/errors/domain.error';
-import { IngestionStatusService } from '../ingestion/ingestion-status.service';
+import { Coverage, IngestionStatusService } from '../ingestion/ingestion-status.service';
 import { RedisHealthIndicator } from './redis.health';
 
 /** A dependency that has not answered within this is reported down. */
@@ -57,10 +57,13 @@ export class HealthController {
   @ApiOkResponse({ description: 'A worker is alive and syncs are finishing on time.' })
   @ApiServiceUnavailableResponse({ description: 'No live worker, or no recent sync.' })
   async worker(@Res({ passthrough: true }) reply: FastifyReply) {
-    const health = await this.ingestion.workerHealth();
+    const [health, coverage] = await Promise.all([
+      this.ingestion.workerHealth(),
+      this.ingestion.coverage().then(coverageTotals, () => null),
+    ]);
     const lastSyncAt = health.lastSyncAt?.toISOString() ?? null;
     if (health.healthy) {
-      return { status: 'ok', workers: health.workers, last_sync_at: lastSyncAt };
+      return { status: 'ok', workers: health.workers, last_sync_at: lastSyncAt, coverage };
     }
     void reply.status(503);
     return {
@@ -70,6 +73,23 @@ export class HealthController {
       detail: health.detail,
       workers: health.workers,
       last_sync_at: lastSyncAt,
+      coverage,
     };
   }
+}
+
+/** Totals only (§16): the public endpoint says nothing per credential. */
+function coverageTotals(coverage: Coverage) {
+  const { totals } = coverage;
+  return {
+    planned_at: coverage.plannedAt,
+    streamers: totals.streamers,
+    live: totals.live,
+    offline: totals.offline,
+    planned_last_cycle: totals.planned,
+    synced_last_cycle: coverage.lastCycle?.synced ?? null,
+    overdue: totals.overdue,
+    never_synced: totals.neverSynced,
+    oldest_sync_at: totals.oldestSyncAt,
+  };
 }

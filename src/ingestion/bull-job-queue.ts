@@ -61,6 +61,20 @@ export class BullJobQueue extends JobQueue {
     }
   }
 
+  async jobCounts(): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const [name, queue] of [
+      ['streamer', this.queue],
+      ['cycle', this.cycles],
+    ] as const) {
+      const byState: Record<string, number> = {
+        ...(await this.bounded(queue, () => queue.getJobCounts())),
+      };
+      for (const [state, value] of Object.entries(byState)) counts[`${name}:${state}`] = value;
+    }
+    return counts;
+  }
+
   /**
    * Runs `operation` only once Bull's connection is up, all within ENQUEUE_TIMEOUT_MS. Bull's
    * connection queues commands while Redis is away and sends them when it is back: a command

@@ -115,6 +115,16 @@ export class InProcessJobQueue extends JobQueue implements BeforeApplicationShut
     }
   }
 
+  jobCounts(): Promise<Record<string, number>> {
+    return Promise.resolve({
+      'streamer:waiting': this.waiting.streamer.length,
+      'streamer:active': this.runningIn.streamer.size,
+      'cycle:waiting': this.waiting.cycle.length,
+      'cycle:active': this.runningIn.cycle.size,
+      'streamer:delayed': this.retryTimers.size,
+    });
+  }
+
   /** Resolves when nothing is queued or running (tests and the seed use it). */
   async drain(): Promise<void> {
     while (

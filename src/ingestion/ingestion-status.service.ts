@@ -2,8 +2,10 @@ import { hostname } from 'node:os';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type Redis from 'ioredis';
+import { DomainError } from '../common/errors/domain.error';
 import { withTimeout } from '../common/timeout';
 import { AppConfig } from '../config/configuration';
+import { ingestionCycles, ingestionStreamers } from '../metrics/metrics.registry';
 import { InjectRedis } from '../redis/redis.module';
 import {
   CycleTotals,
@@ -17,6 +19,70 @@ import {
 export const HEARTBEAT_INTERVAL_MS = 10_000;
 const HEARTBEAT_TTL_MS = 3 * HEARTBEAT_INTERVAL_MS;
 const STATUS_TIMEOUT_MS = 2_000;
+
+/** One credential's coverage, as the latest cycle planned it (client id hashed). */
+export interface CredentialCoverage {
+  /** sha256 of the client id, first 12 hex digits. */
+  credential: string;
+  streamers: number;
+  live: number;
+  offline: number;
+  liveChecks: number;
+  /** Streamers whose live status the latest checks could not tell (failed or partial answers). */
+  unknown: number;
+  plannedLive: number;
+  plannedOffline: number;
+  /** Offline streamers not synced within INGESTION_OFFLINE_MAX_MINUTES. */
+  overdue: number;
+  /** The oldest last sync among streamers synced at least once. */
+  oldestSyncAt: string | null;
+  neverSynced: number;
+  /** Get Clips points this cycle may spend, after the live checks and the reserve. */
+  budget: number;
+  /** Points the plan spends (live checks + one per planned streamer), against the limit below. */
+  pointsPlanned: number;
+  /** What the rate limit allows in one interval. */
+  pointsPerInterval: number;
+}
+
+export interface Coverage {
+  plannedAt: string | null;
+  totals: {
+    streamers: number;
+    live: number;
+    offline: number;
+    planned: number;
+    overdue: number;
+    unknown: number;
+    oldestSyncAt: string | null;
+    neverSynced: number;
+    pointsPlanned: number;
+    pointsPerInterval: number;
+  };
+  lastCycle: {
+    total: number;
+    synced: number;
+    skipped: number;
+    failed: number;
+    startedAt: string;
+    finishedAt: string;
+  } | null;
+  credentials: CredentialCoverage[];
+}
+
+function snakeCoverage(values: Coverage['totals'] | CredentialCoverage) {
+  return {
+    streamers: values.streamers,
+    live: values.live,
+    offline: values.offline,
+    overdue: values.overdue,
+    unknown: values.unknown,
+    never_synced: values.neverSynced,
+    oldest_sync_at: values.oldestSyncAt,
+    points_planned: values.pointsPlanned,
+    points_per_interval: values.pointsPerInterval,
+  };
+}
 
 export interface WorkerHealth {
   healthy: boolean;
@@ -84,8 +150,17 @@ export class IngestionStatusService {
   /** Returns the cycle's totals when it completed with its planning (nothing left to run). */
   async finishPlanning(cycleId: string): Promise<CycleTotals | undefined> {
     const totals = await this.bounded(this.store.finishPlanning(cycleId, Date.now()));
-    if (totals) await this.bounded(this.store.markSyncFinished(Date.now()));
+    if (totals) await this.cycleFinished(totals);
     return totals;
+  }
+
+  private async cycleFinished(totals: CycleTotals): Promise<void> {
+    ingestionCycles.inc();
+    const finishedAt = Date.now();
+    await this.bounded(this.store.markSyncFinished(finishedAt));
+    await this.bounded(
+      this.store.saveSnapshot('last-cycle', JSON.stringify({ ...totals, finishedAt })),
+    );
   }
 
   /** Returns the cycle's totals when this outcome was the cycle's last one. */
@@ -94,21 +169,112 @@ export class IngestionStatusService {
     streamerId: number,
     outcome: StreamerOutcome,
   ): Promise<CycleTotals | undefined> {
+    ingestionStreamers.inc({ outcome });
     const totals = await this.bounded(
       this.store.recordOutcome(cycleId, streamerId, outcome, Date.now()),
     );
-    if (totals) await this.bounded(this.store.markSyncFinished(Date.now()));
+    if (totals) await this.cycleFinished(totals);
     return totals;
   }
 
   /** Keeps the latest cycle's plan per credential (client ids already hashed). */
-  recordPlans(plans: readonly object[]): Promise<void> {
-    return this.bounded(this.store.savePlans(JSON.stringify({ at: Date.now(), plans })));
+  recordPlans(plans: readonly CredentialCoverage[]): Promise<void> {
+    return this.bounded(
+      this.store.saveSnapshot('plans', JSON.stringify({ at: Date.now(), plans })),
+    );
   }
 
-  async latestPlans<T>(): Promise<{ at: number; plans: T[] } | undefined> {
-    const json = await this.bounded(this.store.loadPlans());
-    return json ? (JSON.parse(json) as { at: number; plans: T[] }) : undefined;
+  /**
+   * Coverage (§16): per credential, the latest cycle's plan; and totals over every credential,
+   * with the latest completed cycle's outcome counts. Two small Redis reads, nothing else: safe on
+   * the public /health/worker.
+   */
+  async coverage(): Promise<Coverage> {
+    const [plansJson, lastJson] = await this.bounded(
+      Promise.all([this.store.loadSnapshot('plans'), this.store.loadSnapshot('last-cycle')]),
+    );
+    const snapshot = plansJson
+      ? (JSON.parse(plansJson) as { at: number; plans: CredentialCoverage[] })
+      : undefined;
+    const last = lastJson
+      ? (JSON.parse(lastJson) as CycleTotals & { finishedAt: number })
+      : undefined;
+    const plans = snapshot?.plans ?? [];
+    const sum = (pick: (plan: CredentialCoverage) => number) =>
+      plans.reduce((total, plan) => total + pick(plan), 0);
+    const oldest = plans
+      .map((plan) => plan.oldestSyncAt)
+      .filter((at): at is string => at !== null)
+      .sort()[0];
+    return {
+      plannedAt: snapshot ? new Date(snapshot.at).toISOString() : null,
+      totals: {
+        streamers: sum((plan) => plan.streamers),
+        live: sum((plan) => plan.live),
+        offline: sum((plan) => plan.offline),
+        planned: sum((plan) => plan.plannedLive + plan.plannedOffline),
+        overdue: sum((plan) => plan.overdue),
+        unknown: sum((plan) => plan.unknown),
+        oldestSyncAt: oldest ?? null,
+        neverSynced: sum((plan) => plan.neverSynced),
+        pointsPlanned: sum((plan) => plan.pointsPlanned),
+        pointsPerInterval: sum((plan) => plan.pointsPerInterval),
+      },
+      lastCycle: last
+        ? {
+            total: last.total,
+            synced: last.synced,
+            skipped: last.skipped,
+            failed: last.failed,
+            startedAt: new Date(last.startedAt).toISOString(),
+            finishedAt: new Date(last.finishedAt).toISOString(),
+          }
+        : null,
+      credentials: plans,
+    };
+  }
+
+  /** `GET /ingestion/status`: coverage per credential, in the API's snake_case. */
+  async statusReport() {
+    let coverage: Coverage;
+    let running: string | undefined;
+    let health: WorkerHealth;
+    try {
+      [coverage, running, health] = await Promise.all([
+        this.coverage(),
+        this.currentCycle(),
+        this.workerHealth(),
+      ]);
+    } catch (error) {
+      throw new DomainError(
+        'unavailable',
+        'status_unavailable',
+        `The ingestion status is unavailable: ${(error as Error).message}`,
+      );
+    }
+    return {
+      running_cycle: running ?? null,
+      workers: health.workers,
+      last_sync_at: health.lastSyncAt?.toISOString() ?? null,
+      planned_at: coverage.plannedAt,
+      last_cycle: coverage.lastCycle && {
+        total: coverage.lastCycle.total,
+        synced: coverage.lastCycle.synced,
+        skipped: coverage.lastCycle.skipped,
+        failed: coverage.lastCycle.failed,
+        started_at: coverage.lastCycle.startedAt,
+        finished_at: coverage.lastCycle.finishedAt,
+      },
+      totals: snakeCoverage(coverage.totals),
+      credentials: coverage.credentials.map((plan) => ({
+        credential: plan.credential,
+        ...snakeCoverage(plan),
+        live_checks: plan.liveChecks,
+        planned_live: plan.plannedLive,
+        planned_offline: plan.plannedOffline,
+        budget: plan.budget,
+      })),
+    };
   }
 
   async markSyncFinished(at: number): Promise<void> {

@@ -62,10 +62,16 @@ export interface IngestionStatusStore {
   ): Promise<CycleTotals | undefined>;
   markSyncFinished(at: number): Promise<void>;
   lastSyncFinishedAt(): Promise<number | undefined>;
-  /** The latest cycle's plan per credential, as JSON (coverage: /ingestion/status, /metrics). */
-  savePlans(json: string): Promise<void>;
-  loadPlans(): Promise<string | undefined>;
+  /**
+   * Coverage snapshots, as JSON: `plans` (the latest cycle's plan per credential), `last-cycle`
+   * (the totals of the latest completed cycle). Read by /health/worker, /ingestion/status and
+   * /metrics.
+   */
+  saveSnapshot(name: SnapshotName, json: string): Promise<void>;
+  loadSnapshot(name: SnapshotName): Promise<string | undefined>;
 }
+
+export type SnapshotName = 'plans' | 'last-cycle';
 
 export interface CycleStoreSettings {
   /** A cycle with no progress (no outcome, no planning step) for this long is abandoned. */
@@ -88,7 +94,7 @@ export class MemoryIngestionStatusStore implements IngestionStatusStore {
   private readonly pending = new Map<number, string>();
   private current: string | undefined;
   private lastSyncAt: number | undefined;
-  private plans: string | undefined;
+  private readonly snapshots = new Map<SnapshotName, string>();
 
   constructor(private readonly settings: CycleStoreSettings) {}
 
@@ -195,13 +201,13 @@ export class MemoryIngestionStatusStore implements IngestionStatusStore {
     return Promise.resolve(this.lastSyncAt);
   }
 
-  savePlans(json: string): Promise<void> {
-    this.plans = json;
+  saveSnapshot(name: SnapshotName, json: string): Promise<void> {
+    this.snapshots.set(name, json);
     return Promise.resolve();
   }
 
-  loadPlans(): Promise<string | undefined> {
-    return Promise.resolve(this.plans);
+  loadSnapshot(name: SnapshotName): Promise<string | undefined> {
+    return Promise.resolve(this.snapshots.get(name));
   }
 
   /** Streamers with a job pending (tests and diagnostics). */
@@ -469,12 +475,12 @@ export class RedisIngestionStatusStore implements IngestionStatusStore {
     return value ? Number(value) : undefined;
   }
 
-  async savePlans(json: string): Promise<void> {
-    await this.redis.set(this.key('plans'), json, 'EX', CYCLE_TTL_SECONDS);
+  async saveSnapshot(name: SnapshotName, json: string): Promise<void> {
+    await this.redis.set(this.key('snapshot', name), json, 'EX', CYCLE_TTL_SECONDS);
   }
 
-  async loadPlans(): Promise<string | undefined> {
-    return (await this.redis.get(this.key('plans'))) ?? undefined;
+  async loadSnapshot(name: SnapshotName): Promise<string | undefined> {
+    return (await this.redis.get(this.key('snapshot', name))) ?? undefined;
   }
 }
 

@@ -1,14 +1,16 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
   ApiForbiddenResponse,
+  ApiOkResponse,
   ApiProperty,
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import { Roles } from '../common/decorators/roles.decorator';
 import { RequestSyncDto } from './dto/request-sync.dto';
+import { IngestionStatusService } from './ingestion-status.service';
 import { SyncCyclePlanner } from './sync-cycle.planner';
 
 export class SyncRequestedDto {
@@ -23,7 +25,24 @@ export class SyncRequestedDto {
 @ApiBearerAuth()
 @Controller('ingestion')
 export class IngestionController {
-  constructor(private readonly planner: SyncCyclePlanner) {}
+  constructor(
+    private readonly planner: SyncCyclePlanner,
+    private readonly status: IngestionStatusService,
+  ) {}
+
+  /**
+   * Coverage per credential (§16; client ids hashed): live and offline counts, what the latest
+   * cycle planned, overdue and never-synced streamers, the oldest sync, points planned against the
+   * limit; the running cycle and the latest completed one.
+   */
+  @Get('status')
+  @Roles('admin')
+  @ApiOkResponse({ description: 'Coverage of the sync cycles, per credential' })
+  @ApiForbiddenResponse({ description: 'Only admins may read it' })
+  @ApiServiceUnavailableResponse({ description: 'The status store (Redis) is unavailable' })
+  async getStatus() {
+    return this.status.statusReport();
+  }
 
   @Post('sync')
   @HttpCode(202)

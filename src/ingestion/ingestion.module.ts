@@ -92,7 +92,7 @@ export class IngestionModule {
       imports,
       controllers: [IngestionController],
       providers,
-      exports: [IngestionService, IngestionStatusService],
+      exports: [IngestionService, IngestionStatusService, JobQueue],
     };
   }
 }

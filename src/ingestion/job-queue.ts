@@ -8,6 +8,8 @@ export abstract class JobQueue {
   /** Enqueues the fan-out; a job id already known is not enqueued twice. Returns the job id. */
   abstract enqueueSyncAll(job: SyncAllJob, jobId: string): Promise<string>;
   abstract enqueueStreamerSyncs(jobs: SyncStreamerJob[]): Promise<void>;
+  /** Jobs by `<queue>:<state>` (metrics). */
+  abstract jobCounts(): Promise<Record<string, number>>;
 }
 
 /** What a worker runs; the Bull processor and the in-process runner both call these. */

@@ -1,41 +1,22 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DomainError } from '../common/errors/domain.error';
 import { AppConfig, IngestionSection } from '../config/configuration';
+import { credentialLabel } from '../metrics/metrics.registry';
 import { LiveStreamRow } from '../streams/streams.repository';
 import { StreamerForSync, StreamsService } from '../streams/streams.service';
 import type { LiveCheck } from '../twitch/helix.types';
 import { TwitchClient } from '../twitch/twitch.client';
 import { appCredentials, credentialsForStreamer, TwitchAppCredentials } from './credentials';
-import { IngestionStatusService } from './ingestion-status.service';
+import { CredentialCoverage, IngestionStatusService } from './ingestion-status.service';
 import { SyncAllJob } from './ingestion.jobs';
 import { JobQueue } from './job-queue';
 
 /** A streamer stays in the live tier this long after it was last seen live (late clips). */
 export const LIVE_TAIL_MS = 10 * 60_000;
 
-/** One credential's part of a cycle, as the planner decided it (logged; coverage reads it). */
-export interface CredentialPlan {
-  /** sha256 of the client id, first 12 hex digits: never the id itself in status or metrics. */
-  credential: string;
-  streamers: number;
-  live: number;
-  offline: number;
-  /** Points this cycle may spend on Get Clips: the interval's points, less reserve and checks. */
-  budget: number;
-  liveChecks: number;
-  unknown: number;
-  plannedLive: number;
-  plannedOffline: number;
-  /** Offline streamers whose last sync is older than INGESTION_OFFLINE_MAX_MINUTES. */
-  overdue: number;
-  oldestSyncAt: string | null;
-}
-
-export function hashClientId(clientId: string): string {
-  return createHash('sha256').update(clientId).digest('hex').slice(0, 12);
-}
+export const hashClientId = credentialLabel;
 
 /**
  * The pure part of a budget-fitted cycle for one credential (§16): every streamer in the live
@@ -76,6 +57,8 @@ export class SyncCyclePlanner {
   private readonly clipador: TwitchAppCredentials | undefined;
   /** Get Clips points one credential may spend per cycle, before the live checks. */
   private readonly pointsPerCycle: number;
+  /** What one credential's rate limit allows in one interval. */
+  private readonly pointsPerInterval: number;
 
   constructor(
     private readonly streams: StreamsService,
@@ -87,9 +70,11 @@ export class SyncCyclePlanner {
     this.ingestion = config.get('ingestion', { infer: true });
     const twitchSection = config.get('twitch', { infer: true });
     this.clipador = appCredentials(twitchSection);
+    this.pointsPerInterval = Math.floor(
+      (twitchSection.pointsPerMinute * this.ingestion.intervalSeconds) / 60,
+    );
     this.pointsPerCycle = Math.floor(
-      ((twitchSection.pointsPerMinute * this.ingestion.intervalSeconds) / 60) *
-        (1 - this.ingestion.budgetReservePercent / 100),
+      this.pointsPerInterval * (1 - this.ingestion.budgetReservePercent / 100),
     );
   }
 
@@ -192,7 +177,7 @@ export class SyncCyclePlanner {
 
     const live: number[] = [];
     const offline: number[] = [];
-    const plans: CredentialPlan[] = [];
+    const plans: CredentialCoverage[] = [];
     for (const group of groups.values()) {
       const liveNow = await this.checkLive(cycleId, group.credentials, group.streamers, now);
       const budget = this.pointsPerCycle - liveNow.requests;
@@ -200,7 +185,7 @@ export class SyncCyclePlanner {
       live.push(...fitted.live.map((streamer) => streamer.id));
       offline.push(...fitted.chosenOffline.map((streamer) => streamer.id));
       const overdueBefore = now.getTime() - this.ingestion.offlineMaxMinutes * 60_000;
-      const plan: CredentialPlan = {
+      const plan: CredentialCoverage = {
         credential: hashClientId(group.credentials.clientId),
         streamers: group.streamers.length,
         live: fitted.live.length,
@@ -214,6 +199,9 @@ export class SyncCyclePlanner {
           (streamer) => (streamer.lastClipSyncedAt?.getTime() ?? 0) < overdueBefore,
         ).length,
         oldestSyncAt: oldestSync(group.streamers),
+        neverSynced: group.streamers.filter((streamer) => !streamer.lastClipSyncedAt).length,
+        pointsPlanned: liveNow.requests + fitted.live.length + fitted.chosenOffline.length,
+        pointsPerInterval: this.pointsPerInterval,
       };
       plans.push(plan);
       this.logger.log({ cycleId, ...plan }, 'ingestion_planned');
@@ -299,11 +287,12 @@ export class SyncCyclePlanner {
   }
 }
 
+/** The oldest last sync among streamers synced at least once. */
 function oldestSync(streamers: readonly StreamerForSync[]): string | null {
   let oldest: number | undefined;
   for (const streamer of streamers) {
-    const at = streamer.lastClipSyncedAt?.getTime() ?? 0;
-    if (oldest === undefined || at < oldest) oldest = at;
+    const at = streamer.lastClipSyncedAt?.getTime();
+    if (at !== undefined && (oldest === undefined || at < oldest)) oldest = at;
   }
-  return oldest === undefined || oldest === 0 ? null : new Date(oldest).toISOString();
+  return oldest === undefined ? null : new Date(oldest).toISOString();
 }

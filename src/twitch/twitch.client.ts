@@ -10,6 +10,11 @@ import {
   LiveCheck,
   TwitchCredentials,
 } from './helix.types';
+import {
+  credentialLabel,
+  twitchPointsRemaining,
+  twitchRequests,
+} from '../metrics/metrics.registry';
 import { HttpAnswer, HttpTimeoutError, HttpTransport } from './http-transport';
 import { BudgetTicket, RateBudget } from './rate-budget';
 import { parseRateLimitHeaders, RateLimitReport } from './rate-limit-headers';
@@ -257,6 +262,7 @@ export class TwitchClient implements OnApplicationShutdown {
           },
         });
       } catch (error) {
+        twitchRequests.inc({ credential: credentialLabel(clientId), resource, status: '0' });
         await this.settle(ticket, undefined);
         failures += 1;
         await this.backoffOrThrow(clientId, what, failures, describeFailure(error));
@@ -264,6 +270,9 @@ export class TwitchClient implements OnApplicationShutdown {
       }
 
       const report = parseRateLimitHeaders(answer.headers, answer.status);
+      const credential = credentialLabel(clientId);
+      twitchRequests.inc({ credential, resource, status: String(answer.status) });
+      if (report) twitchPointsRemaining.set({ credential }, report.remaining);
       await this.settle(ticket, report);
       const { status } = answer;
 
