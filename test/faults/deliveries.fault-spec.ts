@@ -160,7 +160,7 @@ describe('deliveries under worker faults', () => {
   });
 
   it('two workers syncing the same streamer at once write each delivery once', async () => {
-    const { url, burstClips, lift } = await scenario('twins', '9102', 3);
+    const { url, burstClips, lift } = await scenario('twins', '9102', 10);
     const env = { CLIPADOR_ROLES: 'worker,scheduler', CLIPADOR_DATABASE_URL: url };
     // In-process runners: each schedules a cycle of every streamer at start-up; nothing but the
     // database is shared, so both really sync the streamer.
