@@ -38,6 +38,19 @@ describe('admin users', () => {
   const login = (username: string, password: string) =>
     testApp.http().post('/auth/login').send({ username, password });
 
+  it('documents the routes of this work in /docs', async () => {
+    const document = await testApp.http().get('/docs-json').expect(200);
+    const paths = document.body.paths as Record<string, Record<string, unknown>>;
+    expect(Object.keys(paths['/admin/users']).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(paths['/admin/users/{id}'])).toEqual(['patch']);
+    expect(Object.keys(paths['/admin/users/{id}/password'])).toEqual(['post']);
+    expect(Object.keys(paths['/public/clips'])).toEqual(['get']);
+    expect(Object.keys(paths['/webhooks/kirvano'])).toEqual(['post']);
+    expect(document.body.components.schemas.PublicClipDto.properties).toHaveProperty(
+      'streamer_external_id',
+    );
+  });
+
   describe('who may call', () => {
     it.each([
       ['GET', '/admin/users'],

@@ -191,8 +191,9 @@ export class StreamsRepository {
    * omitted counts a missed check and goes offline at the second in a row (§16: one omission may
    * be Twitch's hiccup). Going online opens a live session, going offline closes it, a new
    * started_at while live closes the old session and opens a new one. The rows are locked (FOR
-   * UPDATE) before they are compared, so two planners checking at once record each transition
-   * once. Streamers not in `checkedIds` (unknown: a failed or partial answer) are not touched.
+   * NO KEY UPDATE) before they are compared, so two planners checking at once record each
+   * transition once; not FOR UPDATE, which would wait behind every sync in flight (its clip
+   * inserts and deliveries hold FOR KEY SHARE on the streamer row until they commit). Streamers not in `checkedIds` (unknown: a failed or partial answer) are not touched.
    */
   async recordLiveChecks(
     checkedAt: Date,
@@ -208,7 +209,7 @@ export class StreamsRepository {
              AS t(id, started_at, viewers, title, game, stream_id)),
          before AS (
            SELECT s.id, s.is_live, s.live_since, s.live_missed_checks
-           FROM streamers s WHERE s.id = ANY($2::int[]) ORDER BY s.id FOR UPDATE),
+           FROM streamers s WHERE s.id = ANY($2::int[]) ORDER BY s.id FOR NO KEY UPDATE),
          next AS (
            SELECT b.id, b.is_live AS was_live, b.live_since AS was_since, l.id IS NOT NULL AS seen,
                   l.started_at, l.viewers, l.title, l.game, l.stream_id,

@@ -37,6 +37,12 @@ const TRIAL_SECRET = canary('trial-app');
 const WRONG_SECRET = canary('wrong-app');
 const TYPO_SECRET = canary('typo');
 const PASSWORD = canary('password');
+const KIRVANO_TOKEN = canary('kirvano-token');
+const WRONG_KIRVANO_TOKEN = canary('wrong-kirvano-token');
+/** Personal data a Kirvano payload carries: kept in purchases, never in a log line or an answer. */
+const BUYER = canary('buyer-email');
+const BUYER_EMAIL = `${BUYER.value}@Example.com`;
+const BUYER_NAME = canary('buyer-name');
 
 /** Every window of `size` characters of the secret: a partial echo counts too. */
 function fragments(secret: { value: string }, size = 8): string[] {
@@ -112,6 +118,7 @@ describe('secrets stay secret', () => {
       CLIPADOR_TWITCH_CLIENT_ID: 'clipador-app',
       CLIPADOR_TWITCH_CLIENT_SECRET: CLIPADOR_SECRET.value,
       CLIPADOR_TWITCH_RETRY_BASE_MS: '20',
+      CLIPADOR_KIRVANO_TOKEN: KIRVANO_TOKEN.value,
       // Everything that can be logged is.
       CLIPADOR_LOG_LEVEL: 'trace',
       CLIPADOR_DATABASE_LOGGING: 'true',
@@ -237,7 +244,35 @@ describe('secrets stay secret', () => {
       });
     }
 
+    // Kirvano: a sale for an e-mail no user has (kept as a pending purchase), its redelivery,
+    // a renewal, a cancel, a wrong token, bad bodies that carry the buyer's data.
+    const kirvano = (body: unknown, token = KIRVANO_TOKEN.value) =>
+      call('/webhooks/kirvano', { method: 'POST', headers: { 'Security-Token': token }, body });
+    const purchase = {
+      event: 'SALE_APPROVED',
+      sale_id: 'SECRETS-SALE-1',
+      status: 'APPROVED',
+      customer: { id: 'cust-secrets', name: BUYER_NAME.value, email: BUYER_EMAIL },
+      products: [{ offer_name: 'Mensal Plus' }],
+    };
+    expect((await kirvano(purchase)).status).toBe(200);
+    expect((await kirvano(purchase)).status).toBe(200);
+    expect(
+      (await kirvano({ ...purchase, event: 'subscription.renewed', period: '2' })).status,
+    ).toBe(200);
+    expect((await kirvano({ ...purchase, event: 'subscription.canceled' })).status).toBe(200);
+    expect((await kirvano(purchase, WRONG_KIRVANO_TOKEN.value)).status).toBe(403);
+    expect((await kirvano({ ...purchase, sale_id: undefined })).status).toBe(400);
+    expect(
+      (await kirvano({ ...purchase, customer: { name: BUYER_NAME.value, email: BUYER.value } }))
+        .status,
+    ).toBe(400);
+    expect(
+      (await kirvano(`{"customer":{"email":"${BUYER_EMAIL}","name":${BUYER_NAME.value}}}`)).status,
+    ).toBe(400);
+
     // Everything else a client can ask.
+    await call('/public/clips');
     await call('/streams', { headers: auth });
     await call('/auth/me', { headers: auth });
     await call('/clips/bursts/recent?since_minutes=240', { headers: auth });
@@ -299,6 +334,8 @@ describe('secrets stay secret', () => {
     WRONG_SECRET,
     TYPO_SECRET,
     PASSWORD,
+    KIRVANO_TOKEN,
+    WRONG_KIRVANO_TOKEN,
   ];
 
   it('saw what it searches: answers, logs of both processes, job payloads, rows', () => {
@@ -336,6 +373,36 @@ describe('secrets stay secret', () => {
       expect(hits).toEqual([]);
     },
   );
+
+  it.each([
+    ['buyer e-mail', BUYER],
+    ['buyer e-mail, lower-cased', { value: BUYER.value.toLowerCase() }],
+    ['buyer name', BUYER_NAME],
+  ] as const)(
+    'finds no trace of the Kirvano payload (%s) in any answer, log line or Redis value',
+    (_label, secret) => {
+      const haystacks = {
+        answers: answers.join('\n'),
+        'api logs': api.output(),
+        'worker logs': worker.output(),
+        redis: redisDump,
+      };
+      const hits = Object.entries(haystacks).flatMap(([where, text]) =>
+        fragments(secret)
+          .filter((fragment) => text.includes(fragment))
+          .map((fragment) => `${where}: ${fragment}`),
+      );
+      expect(hits).toEqual([]);
+    },
+  );
+
+  it('saw the Kirvano events: logged without personal data, the purchase kept in the database', () => {
+    expect(api.logs().filter((line) => line.msg === 'billing_event').length).toBeGreaterThanOrEqual(
+      3,
+    );
+    expect(api.output()).toContain('billing_token_refused');
+    expect(databaseDump).toContain(BUYER.value.toLowerCase());
+  });
 
   it('finds no trace of the encryption key either', () => {
     const text = [answers.join('\n'), api.output(), worker.output(), redisDump, databaseDump].join(
