@@ -460,6 +460,7 @@ describe('streams', () => {
         lastClipSyncedAt: null,
         hasClientCredentials: true,
         isLive: false,
+        liveViewerCount: null,
         lastSeenLiveAt: null,
       });
       expect(JSON.stringify(streamers)).not.toContain('v1:');

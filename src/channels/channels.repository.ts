@@ -29,6 +29,10 @@ export interface SubscriptionRecord {
   label: string | null;
   monitorIntervalSeconds: number;
   monitorMinClips: number;
+  /** The streamer's live state (§16); lastLiveCheckAt null = never checked. */
+  isLive: boolean;
+  lastSeenLiveAt: Date | null;
+  lastLiveCheckAt: Date | null;
 }
 
 /** The columns `PUT /config/me` may write (as the table spells them), with their values. */
@@ -147,7 +151,9 @@ export class ChannelsRepository {
               us.order_index AS "orderIndex", us.label,
               COALESCE(us.monitor_interval_seconds, s.monitor_interval_seconds)
                 AS "monitorIntervalSeconds",
-              COALESCE(us.monitor_min_clips, s.monitor_min_clips) AS "monitorMinClips"
+              COALESCE(us.monitor_min_clips, s.monitor_min_clips) AS "monitorMinClips",
+              s.is_live AS "isLive", s.last_seen_live_at AS "lastSeenLiveAt",
+              s.last_live_check_at AS "lastLiveCheckAt"
        FROM user_streamers us JOIN streamers s ON s.id = us.streamer_id
        WHERE us.user_id = $1
        ORDER BY us.order_index, us.id`,

@@ -274,8 +274,16 @@ function toConfigDto(
       monitor_interval_seconds: subscription.monitorIntervalSeconds,
       monitor_min_clips: subscription.monitorMinClips,
       active: index < total,
-      // Live status (PRODUCT §16) is not tracked yet: null = "before the first live check".
-      status: null,
+      // The streamer's live state (§16), null before its first live check; last_notified comes
+      // with the "now live" notifications (§17), which are not built yet.
+      status:
+        subscription.lastLiveCheckAt === null
+          ? null
+          : {
+              status: subscription.isLive ? ('online' as const) : ('offline' as const),
+              last_seen: subscription.lastSeenLiveAt?.toISOString() ?? null,
+              last_notified: null,
+            },
     })),
   };
 }

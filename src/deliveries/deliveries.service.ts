@@ -13,8 +13,8 @@ export interface SyncCommit {
   /** Clips stored for the first time by this sync (clips.id). */
   newClipIds: readonly number[];
   /**
-   * The streamer's live viewer count at the burst; null = offline. Live status is not tracked
-   * yet (PRODUCT §16), so ingestion passes null: AUTOMATICO users get the subscription's min.
+   * The streamer's live viewer count at the burst (its last live check, PRODUCT §16); null =
+   * offline, and AUTOMATICO users then get the subscription's min.
    */
   liveViewerCount: number | null;
 }

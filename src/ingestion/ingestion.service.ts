@@ -210,8 +210,9 @@ export class IngestionService extends IngestionJobHandler {
         streamerId: streamer.id,
         burstIds: [...changes.created, ...changes.grown].map((burst) => burst.burstId),
         newClipIds: upserted.inserted.map((clip) => clip.id),
-        // Live status is not tracked yet (PRODUCT §16): offline.
-        liveViewerCount: null,
+        // The streamer's live state at this sync (§16): AUTOMATICO's minimum follows its
+        // viewers while live, the subscription's when offline.
+        liveViewerCount: streamer.isLive ? (streamer.liveViewerCount ?? 0) : null,
       });
       await this.streams.recordSynced(manager, streamer.id, until);
       return { upserted, changes };

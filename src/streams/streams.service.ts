@@ -36,6 +36,8 @@ export interface StreamerForSync {
   hasClientCredentials: boolean;
   /** Live status (§16), as the last complete Get Streams answers left it. */
   isLive: boolean;
+  /** Viewers at the last live check (null when not live): AUTOMATICO's threshold (§16). */
+  liveViewerCount: number | null;
   lastSeenLiveAt: Date | null;
 }
 
@@ -470,6 +472,7 @@ function toStreamerForSync(record: StreamerRecord): StreamerForSync {
     lastClipSyncedAt: record.lastClipSyncedAt,
     hasClientCredentials: record.hasClientCredentials,
     isLive: record.isLive,
+    liveViewerCount: record.isLive ? record.liveViewerCount : null,
     lastSeenLiveAt: record.lastSeenLiveAt,
   };
 }

@@ -51,7 +51,7 @@ export class ChannelStreamerDto {
   @ApiProperty({
     type: StreamerLiveStatusDto,
     nullable: true,
-    description: 'Live state; null until live status is tracked (§16)',
+    description: 'Live state (§16); null before the first live check',
   })
   status: StreamerLiveStatusDto | null;
 }

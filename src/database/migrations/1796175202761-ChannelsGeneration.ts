@@ -20,7 +20,7 @@ export class ChannelsGeneration1796175202761 implements MigrationInterface {
       );
     }
     await queryRunner.query(
-      `CREATE TRIGGER "trg_streamers_channels_changed" AFTER UPDATE OF "display_name", "avatar_url", "twitch_user_id", "monitor_interval_seconds", "monitor_min_clips" OR DELETE OR TRUNCATE ON "streamers" FOR EACH STATEMENT EXECUTE FUNCTION clipador_mark_changed_trigger('channels')`,
+      `CREATE TRIGGER "trg_streamers_channels_changed" AFTER UPDATE OF "display_name", "avatar_url", "twitch_user_id", "monitor_interval_seconds", "monitor_min_clips", "is_live", "last_seen_live_at", "last_live_check_at" OR DELETE OR TRUNCATE ON "streamers" FOR EACH STATEMENT EXECUTE FUNCTION clipador_mark_changed_trigger('channels')`,
     );
   }
 
