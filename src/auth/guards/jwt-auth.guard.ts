@@ -1,3 +1,4 @@
+import { isNativeError } from 'node:util/types';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Passport } from 'passport';
@@ -65,7 +66,9 @@ export class JwtAuthGuard implements CanActivate {
  * down) is re-thrown as it is; a missing or unverifiable token is a 401 `invalid_token`.
  */
 function outcome<T>(error: unknown, user: T | false, info: unknown): T {
-  if (error instanceof Error) throw error;
+  // isNativeError as well as instanceof: socket errors (a database that is down) can come from
+  // another realm, where instanceof Error is false; they must stay 503s, never become 401s.
+  if (error instanceof Error || isNativeError(error)) throw error;
   if (error) throw new InvalidTokenError();
   if (user) return user;
   if (info instanceof Error && info.message === 'No auth token') {
@@ -75,5 +78,5 @@ function outcome<T>(error: unknown, user: T | false, info: unknown): T {
 }
 
 function asError(value: unknown): Error {
-  return value instanceof Error ? value : new InvalidTokenError();
+  return value instanceof Error || isNativeError(value) ? value : new InvalidTokenError();
 }
