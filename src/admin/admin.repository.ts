@@ -44,18 +44,4 @@ export class AdminRepository {
     );
     return rows[0] ?? null;
   }
-
-  /** One idempotent upsert: the user's config row is created with the defaults if missing. */
-  async setSlotsConfigured(
-    manager: EntityManager,
-    userId: number,
-    slots: number | null,
-  ): Promise<void> {
-    await manager.query(
-      `INSERT INTO user_channel_configs (user_id, slots_configured) VALUES ($1, $2)
-       ON CONFLICT (user_id) DO UPDATE SET slots_configured = EXCLUDED.slots_configured,
-         updated_at = now()`,
-      [userId, slots],
-    );
-  }
 }

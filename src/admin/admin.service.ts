@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { BillingService } from '../billing/billing.service';
+import { ChannelsService } from '../channels/channels.service';
 import { NotFoundError } from '../common/errors/domain.error';
 import { UserRole } from '../users/entities/user.entity';
 import { slotsTotal } from '../users/plan-rules';
@@ -21,7 +22,7 @@ export interface UserChange {
 
 /**
  * Plans, slots, e-mails and roles without a shell (PRODUCT §11). Each change is one transaction:
- * the user's row (UsersService), the slots (user_channel_configs) and, when an e-mail is given,
+ * the user's row (UsersService), the slots (ChannelsService) and, when an e-mail is given,
  * the purchases made with it before any user had it (BillingService).
  */
 @Injectable()
@@ -33,6 +34,7 @@ export class AdminService {
     private readonly admin: AdminRepository,
     private readonly users: UsersService,
     private readonly billing: BillingService,
+    private readonly channels: ChannelsService,
   ) {}
 
   async list(limit: number, afterId: number): Promise<AdminUsersPageDto> {
@@ -50,7 +52,7 @@ export class AdminService {
       const { slotsConfigured, ...userFields } = change;
       await this.users.updateByAdmin(manager, id, userFields);
       if (slotsConfigured !== undefined) {
-        await this.admin.setSlotsConfigured(manager, id, slotsConfigured);
+        await this.channels.setSlotsConfigured(manager, id, slotsConfigured);
       }
       const pending = change.email
         ? await this.billing.applyPendingPurchases(manager, id, change.email)

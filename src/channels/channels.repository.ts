@@ -234,4 +234,18 @@ export class ChannelsRepository {
     const updated = new Set(rows.map((row) => row.streamerId));
     return streamerIds.filter((id) => !updated.has(id));
   }
+
+  /** An admin's slots_configured, in the caller's transaction; creates the row with the defaults if missing. */
+  async setSlotsConfigured(
+    manager: EntityManager,
+    userId: number,
+    slots: number | null,
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO user_channel_configs (user_id, slots_configured) VALUES ($1, $2)
+       ON CONFLICT (user_id) DO UPDATE SET slots_configured = EXCLUDED.slots_configured,
+         updated_at = now()`,
+      [userId, slots],
+    );
+  }
 }

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import type { EntityManager } from 'typeorm';
 import type { ChangeGenerations } from '../common/cache/change-generations';
 import type { AuthenticatedUser } from '../common/decorators/current-user.decorator';
 import { ValidationFailedError } from '../common/errors/domain.error';
@@ -123,6 +124,11 @@ export class ChannelsService {
    * user's config row is locked for the slot check, so concurrent attaches never exceed the
    * slots; the unique key on (user_id, streamer_id) answers a duplicate.
    */
+  /** Sets a user's slots_configured (admins only: the caller checks) in the caller's transaction. */
+  setSlotsConfigured(manager: EntityManager, userId: number, slots: number | null): Promise<void> {
+    return this.channels.setSlotsConfigured(manager, userId, slots);
+  }
+
   async attach(user: AuthenticatedUser, body: AttachStreamerDto): Promise<ChannelConfigDto> {
     if (body.api_mode != null && user.role !== 'admin') {
       throw new AdminOnlyFieldError(['api_mode']);
