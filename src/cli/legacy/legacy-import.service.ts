@@ -2,9 +2,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { BurstsService } from '../../clips/bursts.service';
-import { ClipsService, ClipUpsertRow } from '../../clips/clips.service';
+import { ClipsService } from '../../clips/clips.service';
+import { byCreatedAtThenId, importedClipToUpsertRow } from '../import-clip-row';
 import { ValidationFailedError } from '../../common/errors/domain.error';
-import { StreamerForSync, StreamsService } from '../../streams/streams.service';
+import { StreamsService } from '../../streams/streams.service';
 import { baseSlotsForPlan } from '../../users/plan-rules';
 import { LegacyImportRepository } from './legacy-import.repository';
 import { emptyReport, LegacyImportReport, note, reject } from './legacy-report';
@@ -377,7 +378,7 @@ export class LegacyImportService {
     counts.skipped += stored.size;
     const ordered = clips
       .filter((clip) => !stored.has(clip.clipId))
-      .map((clip) => toUpsertRow(clip, streamer))
+      .map((clip) => importedClipToUpsertRow(clip, streamer))
       .sort(byCreatedAtThenId);
     const created = new Set<number>();
     for (let start = 0; start < ordered.length; start += CLIP_BATCH) {
@@ -604,28 +605,4 @@ function notImported(table: 'users' | 'streamers', legacyId: number, source: Leg
   return source.has(table)
     ? `${table} id ${legacyId} was not imported`
     : `the old database has no ${table} table`;
-}
-
-/** The old clips have no url, thumbnail, VOD offset or creator: those stay empty. */
-function toUpsertRow(clip: ClipImportRow, streamer: StreamerForSync): ClipUpsertRow {
-  return {
-    clipId: clip.clipId,
-    streamerName: clip.streamerName ?? streamer.displayName,
-    createdAt: clip.createdAt,
-    viewerCount: clip.viewerCount,
-    videoId: clip.videoId,
-    title: clip.title,
-    duration: clip.duration,
-    url: null,
-    thumbnailUrl: null,
-    vodOffset: null,
-    creatorName: null,
-  };
-}
-
-/** The burst rule's order: created_at, then clip id by code unit. */
-function byCreatedAtThenId(a: ClipUpsertRow, b: ClipUpsertRow): number {
-  const byTime = a.createdAt.getTime() - b.createdAt.getTime();
-  if (byTime !== 0) return byTime;
-  return a.clipId < b.clipId ? -1 : a.clipId > b.clipId ? 1 : 0;
 }

@@ -2,7 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { BurstChanges, BurstsService, NewlyStoredClip } from '../../clips/bursts.service';
-import { ClipsService, ClipUpsertRow } from '../../clips/clips.service';
+import { ClipsService } from '../../clips/clips.service';
+import { byCreatedAtThenId, importedClipToUpsertRow } from '../import-clip-row';
 import { ValidationFailedError } from '../../common/errors/domain.error';
 import {
   StreamerForSync,
@@ -181,7 +182,9 @@ export class SeedService {
     streamer: StreamerForSync,
     rows: readonly SeedRow<ClipSeedRow>[],
   ): Promise<{ inserted: number; updated: number; created: number[]; grown: number[] }> {
-    const ordered = rows.map((row) => toUpsertRow(row.value, streamer)).sort(byCreatedAtThenId);
+    const ordered = rows
+      .map((row) => importedClipToUpsertRow(row.value, streamer))
+      .sort(byCreatedAtThenId);
     return scope.transaction(async (manager) => {
       await this.streams.lockForSync(manager, streamer.id);
       const totals = { inserted: 0, updated: 0, created: [] as number[], grown: [] as number[] };
@@ -238,28 +241,4 @@ function groupByStreamer(
     else groups.set(row.value.streamerTwitchUserId, [row]);
   }
   return groups;
-}
-
-/** The old export has no url, thumbnail, VOD offset or creator: those stay empty. */
-function toUpsertRow(clip: ClipSeedRow, streamer: StreamerForSync): ClipUpsertRow {
-  return {
-    clipId: clip.clipId,
-    streamerName: clip.streamerName ?? streamer.displayName,
-    createdAt: clip.createdAt,
-    viewerCount: clip.viewerCount,
-    videoId: clip.videoId,
-    title: clip.title,
-    duration: clip.duration,
-    url: null,
-    thumbnailUrl: null,
-    vodOffset: null,
-    creatorName: null,
-  };
-}
-
-/** The burst rule's order: created_at, then clip id by code unit (byte order for ASCII ids). */
-function byCreatedAtThenId(a: ClipUpsertRow, b: ClipUpsertRow): number {
-  const byTime = a.createdAt.getTime() - b.createdAt.getTime();
-  if (byTime !== 0) return byTime;
-  return a.clipId < b.clipId ? -1 : a.clipId > b.clipId ? 1 : 0;
 }
