@@ -47,7 +47,7 @@ interface ResolvedStreamer {
 
 /**
  * The dashboard's Streams page (PRODUCT §12): one user's channel config and subscriptions. Every
- * method acts on the caller only; the streamer rows themselves belong to StreamsService.
+ * method acts on the caller only; the streamer rows themselves belong to the streams module.
  */
 @Injectable()
 export class ChannelsService {

@@ -8,7 +8,7 @@ import { ClipsService, ClipUpsertResult, ClipUpsertRow } from '../clips/clips.se
 import { AppConfig, IngestionSection } from '../config/configuration';
 import { DeliveriesService } from '../deliveries/deliveries.service';
 import { InjectRedis } from '../redis/redis.module';
-import { StreamerForSync, StreamsService } from '../streams/streams.service';
+import { StreamerForSync, StreamerSyncService } from '../streams/streamer-sync.service';
 import type { HelixClip } from '../twitch/helix.types';
 import { TwitchClient } from '../twitch/twitch.client';
 import { TwitchError } from '../twitch/twitch.errors';
@@ -43,7 +43,7 @@ export class IngestionService extends IngestionJobHandler {
   private readonly syncLockTtlMs: number;
 
   constructor(
-    private readonly streams: StreamsService,
+    private readonly streams: StreamerSyncService,
     private readonly clips: ClipsService,
     private readonly bursts: BurstsService,
     private readonly deliveries: DeliveriesService,
