@@ -10,13 +10,14 @@ import { TwitchModule } from '../twitch/twitch.module';
 import { BullJobQueue } from './bull-job-queue';
 import { InProcessJobQueue } from './in-process-job-queue';
 import { InProcessWorker } from './in-process-worker';
-import { IngestionStatusService } from './ingestion-status.service';
+import { IngestionStatusService, ingestionStatusStoreProvider } from './ingestion-status.service';
 import { IngestionController } from './ingestion.controller';
 import { INGESTION_CYCLE_QUEUE, INGESTION_QUEUE } from './ingestion.jobs';
 import { IngestionProcessor } from './ingestion.processor';
 import { IngestionScheduler } from './ingestion.scheduler';
 import { IngestionService } from './ingestion.service';
 import { IngestionJobHandler, JobQueue } from './job-queue';
+import { streamerSyncLockProvider } from './streamer-sync-lock';
 import { SyncCyclePlanner } from './sync-cycle.planner';
 import { SyncInterruption } from './sync-interruption';
 import { WorkerHeartbeat } from './worker-heartbeat';
@@ -41,6 +42,8 @@ export class IngestionModule {
       IngestionService,
       SyncCyclePlanner,
       IngestionStatusService,
+      ingestionStatusStoreProvider,
+      streamerSyncLockProvider,
       SyncInterruption,
       { provide: IngestionJobHandler, useExisting: IngestionService },
     ];
