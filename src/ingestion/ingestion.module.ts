@@ -18,9 +18,11 @@ import { IngestionProcessor } from './ingestion.processor';
 import { IngestionScheduler } from './ingestion.scheduler';
 import { IngestionService } from './ingestion.service';
 import { IngestionJobHandler, JobQueue } from './job-queue';
+import { StreamerSync } from './streamer-sync';
 import { streamerSyncLockProvider } from './streamer-sync-lock';
 import { SyncCyclePlanner } from './sync-cycle.planner';
 import { SyncInterruption } from './sync-interruption';
+import { SyncWriter } from './sync-writer';
 import { WorkerHeartbeat } from './worker-heartbeat';
 
 /**
@@ -42,6 +44,8 @@ export class IngestionModule {
     ];
     const providers: Provider[] = [
       IngestionService,
+      StreamerSync,
+      SyncWriter,
       SyncCyclePlanner,
       streamerSyncLockProvider,
       IngestionMetrics,
