@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { AsyncResource } from 'node:async_hooks';
 import { BeforeApplicationShutdown, Logger } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain.error';
@@ -132,7 +133,7 @@ export class InProcessJobQueue extends JobQueue implements BeforeApplicationShut
       this.running().length > 0 ||
       this.retryTimers.size > 0
     ) {
-      await Promise.race([...this.running(), new Promise((resolve) => setTimeout(resolve, 10))]);
+      await Promise.race([...this.running(), delay(10)]);
     }
   }
 

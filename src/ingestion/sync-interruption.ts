@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AppConfig } from '../config/configuration';
@@ -88,15 +89,11 @@ export class SyncInterruption {
 
 /** True when `done` settles within `ms`, false otherwise. */
 async function within(done: Promise<boolean>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
+  const timer = new AbortController();
   try {
-    return await Promise.race([
-      done,
-      new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), ms);
-      }),
-    ]);
+    // The race handles the delay's AbortError once the timer is cancelled.
+    return await Promise.race([done, delay(ms, false, { signal: timer.signal })]);
   } finally {
-    clearTimeout(timer);
+    timer.abort();
   }
 }

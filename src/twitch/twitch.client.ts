@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { TwitchSection } from '../config/configuration';
 import {
@@ -414,8 +415,4 @@ export class TwitchClient implements OnApplicationShutdown {
     // time (every request is a probe): safe, but slow.
     this.logger.warn({ clientId }, 'twitch_ratelimit_headers_missing');
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
