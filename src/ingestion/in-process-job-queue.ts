@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { AsyncResource } from 'node:async_hooks';
 import { BeforeApplicationShutdown, Logger } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain.error';
@@ -139,7 +138,8 @@ export class InProcessJobQueue extends JobQueue implements BeforeApplicationShut
       this.running().length > 0 ||
       this.retryTimers.size > 0
     ) {
-      await Promise.race([...this.running(), delay(10)]);
+      // The global setTimeout (not timers/promises), as for the retry timers: specs fake it.
+      await Promise.race([...this.running(), new Promise((resolve) => setTimeout(resolve, 10))]);
     }
   }
 

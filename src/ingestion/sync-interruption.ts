@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AppConfig } from '../config/configuration';
@@ -87,13 +86,18 @@ export class SyncInterruption {
   }
 }
 
-/** True when `done` settles within `ms`, false otherwise. */
+/**
+ * True when `done` settles within `ms`, false otherwise. On the global setTimeout, not
+ * node:timers/promises, so that the unit specs drive the grace with jest's fake timers.
+ */
 async function within(done: Promise<boolean>, ms: number): Promise<boolean> {
-  const timer = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const elapsed = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
   try {
-    // The race handles the delay's AbortError once the timer is cancelled.
-    return await Promise.race([done, delay(ms, false, { signal: timer.signal })]);
+    return await Promise.race([done, elapsed]);
   } finally {
-    timer.abort();
+    clearTimeout(timer);
   }
 }
