@@ -1,7 +1,8 @@
 /**
  * The read-path baseline of TARGETS.md: a bare `node:http` + `pg` server that answers
  * `GET /clips/bursts/recent?since_minutes=N` from one SQL statement per request — the same
- * statement the service uses (RECENT_BURSTS_SQL), a pool of 10 — mapped to the same JSON shape.
+ * statement the service uses (RECENT_BURSTS_SQL), a pool of 10 — mapped by the service's own
+ * mapper (toBurstDto).
  * No framework, no auth, no logging, no cache: the ceiling of "one query per request".
  *
  *   node -r ts-node/register/transpile-only bench/baselines/bare-read-server.ts <port> <database url>
@@ -10,37 +11,13 @@
  */
 import { createServer } from 'node:http';
 import { Pool } from 'pg';
+import { toBurstDto } from '../../src/clips/burst.mapper';
 import { RECENT_BURSTS_SQL, RecentBurstRow } from '../../src/clips/clips.repository';
 
 const POOL_SIZE = 10;
 
 function toJson(rows: RecentBurstRow[]): string {
-  return JSON.stringify({
-    data: rows.map((row) => ({
-      id: row.id,
-      inicio: row.startTime,
-      inicio_iso: row.startTime,
-      fim: row.endTime,
-      streamer: {
-        id: row.streamerId,
-        display_name: row.streamerDisplayName,
-        twitch_user_id: row.streamerTwitchUserId,
-      },
-      clip_count: row.clipCount,
-      ao_vivo: row.aoVivo,
-      clipes: row.clips.map((clip) => ({
-        id: clip.clipId,
-        created_at: clip.createdAt,
-        viewer_count: clip.viewerCount,
-        video_id: clip.videoId,
-        streamer_name: clip.streamerName,
-        streamer_external_id: clip.streamerExternalId,
-        title: clip.title,
-        url: clip.url,
-        thumbnail_url: clip.thumbnailUrl,
-      })),
-    })),
-  });
+  return JSON.stringify({ data: rows.map(toBurstDto) });
 }
 
 function main(): void {
