@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import { defineScript, ScriptCall, ScriptDefinition } from '../redis/redis-script';
+import { provideStore } from '../redis/provide-store';
 
 /**
  * Keeps two workers from syncing one streamer at the same time (a scheduled cycle overlapping a
@@ -90,3 +91,11 @@ export class RedisStreamerSyncLock implements StreamerSyncLock {
     return `${this.prefix}:ingestion:sync-lock:${streamerId}`;
   }
 }
+
+/** Injection token of the StreamerSyncLock (Redis, or memory without Redis). */
+export const STREAMER_SYNC_LOCK = Symbol('STREAMER_SYNC_LOCK');
+
+export const streamerSyncLockProvider = provideStore<StreamerSyncLock>(STREAMER_SYNC_LOCK, () => ({
+  redis: (client, prefix) => new RedisStreamerSyncLock(client, prefix),
+  memory: () => new MemoryStreamerSyncLock(),
+}));
