@@ -131,7 +131,7 @@ export class InProcessJobQueue extends JobQueue implements BeforeApplicationShut
     });
   }
 
-  /** Resolves when nothing is queued or running (tests and the seed use it). */
+  /** Resolves when nothing is queued or running (the e2e specs wait on it). */
   async drain(): Promise<void> {
     while (
       this.waiting.cycle.length + this.waiting.streamer.length > 0 ||

@@ -182,11 +182,6 @@ export class MemoryRateBudgetStore implements RateBudgetStore {
     settleInState(this.state(clientId), ticketId, report);
     return Promise.resolve();
   }
-
-  /** For tests and diagnostics. */
-  snapshot(clientId: string): Readonly<BudgetState> | undefined {
-    return this.states.get(clientId);
-  }
 }
 
 /** A reserved point; settle it exactly once with what the answer said. */

@@ -1,6 +1,7 @@
 import { CLIPADOR_APP, minutesAgo, simulatorEnv } from '../support/ingestion';
 import { TwitchSimulator } from '../twitch-simulator/twitch-simulator';
 import { insertStreamer } from './support/scenario';
+import { FaultRig } from './support/rig';
 import { PrivatePostgres, PrivateRedis } from './support/servers';
 import { LogLine, ServiceProcess } from './support/service-process';
 
@@ -15,6 +16,7 @@ import { LogLine, ServiceProcess } from './support/service-process';
 const STREAMERS = ['9301', '9302'];
 
 describe('job log context', () => {
+  let rig: FaultRig;
   let postgres: PrivatePostgres;
   let redis: PrivateRedis;
   let sim: TwitchSimulator;
@@ -22,12 +24,8 @@ describe('job log context', () => {
   let service: ServiceProcess | undefined;
 
   beforeAll(async () => {
-    [postgres, redis, sim] = await Promise.all([
-      PrivatePostgres.start(),
-      PrivateRedis.start(),
-      TwitchSimulator.start({ rateLimit: null }),
-    ]);
-    sim.addApp(CLIPADOR_APP.clientId, CLIPADOR_APP.clientSecret);
+    rig = await FaultRig.start();
+    ({ postgres, redis, sim } = rig);
     for (const streamer of STREAMERS) {
       sim.addClip({ broadcaster_id: streamer, created_at: minutesAgo(5) });
     }
@@ -41,8 +39,7 @@ describe('job log context', () => {
   });
 
   afterAll(async () => {
-    await sim?.close();
-    await Promise.all([postgres?.destroy(), redis?.destroy()]);
+    await rig?.stop();
   });
 
   async function syncOnce(name: string, env: Record<string, string>): Promise<LogLine[]> {
