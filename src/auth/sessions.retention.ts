@@ -1,4 +1,4 @@
-import { RetentionStep } from '../retention/retention.step';
+import { deleteBatch, RetentionStep } from '../retention/retention.step';
 
 /**
  * Sessions past their absolute end, and their refresh tokens. A revoked session is kept until
@@ -10,28 +10,16 @@ export const refreshTokensRetention: RetentionStep = {
   name: 'refresh_tokens',
   table: 'refresh_tokens',
   days: () => 0,
-  sql: `
-    WITH gone AS (
-      DELETE FROM refresh_tokens WHERE id IN (
-        SELECT t.id FROM refresh_tokens t JOIN auth_sessions s ON s.id = t.session_id
-        WHERE s.expires_at < $1
-        LIMIT $2
-        FOR UPDATE OF t SKIP LOCKED)
-      RETURNING 1)
-    SELECT count(*)::int AS n FROM gone`,
+  sql: deleteBatch(
+    'refresh_tokens',
+    `EXISTS (SELECT 1 FROM auth_sessions s
+             WHERE s.id = refresh_tokens.session_id AND s.expires_at < $1)`,
+  ),
 };
 
 export const sessionsRetention: RetentionStep = {
   name: 'auth_sessions',
   table: 'auth_sessions',
   days: () => 0,
-  sql: `
-    WITH gone AS (
-      DELETE FROM auth_sessions WHERE id IN (
-        SELECT id FROM auth_sessions
-        WHERE expires_at < $1
-        LIMIT $2
-        FOR UPDATE SKIP LOCKED)
-      RETURNING 1)
-    SELECT count(*)::int AS n FROM gone`,
+  sql: deleteBatch('auth_sessions', 'expires_at < $1'),
 };

@@ -1,4 +1,4 @@
-import { RetentionStep } from '../retention/retention.step';
+import { deleteBatch, RetentionStep } from '../retention/retention.step';
 
 /**
  * Clips older than RETENTION_CLIP_DAYS that belong to no burst (PRODUCT §18: bursts and their
@@ -9,16 +9,11 @@ export const clipsRetention: RetentionStep = {
   name: 'clips',
   table: 'clips',
   days: (settings) => settings.clipDays,
-  sql: `
-    WITH gone AS (
-      DELETE FROM clips WHERE id IN (
-        SELECT c.id FROM clips c
-        WHERE c.created_at < $1
-          AND NOT EXISTS (SELECT 1 FROM burst_clips bc WHERE bc.clip_id = c.id)
-          AND NOT EXISTS (SELECT 1 FROM bursts b WHERE b.anchor_clip_id = c.id)
-        ORDER BY c.created_at
-        LIMIT $2
-        FOR UPDATE OF c SKIP LOCKED)
-      RETURNING 1)
-    SELECT count(*)::int AS n FROM gone`,
+  sql: deleteBatch(
+    'clips',
+    `clips.created_at < $1
+     AND NOT EXISTS (SELECT 1 FROM burst_clips bc WHERE bc.clip_id = clips.id)
+     AND NOT EXISTS (SELECT 1 FROM bursts b WHERE b.anchor_clip_id = clips.id)`,
+    'clips.created_at',
+  ),
 };

@@ -1,4 +1,4 @@
-import { RetentionStep } from '../retention/retention.step';
+import { deleteBatch, RetentionStep } from '../retention/retention.step';
 
 /**
  * Deliveries older than RETENTION_DELIVERY_DAYS. No index on delivered_at alone (it would slow
@@ -8,13 +8,5 @@ export const deliveriesRetention: RetentionStep = {
   name: 'clip_deliveries',
   table: 'clip_deliveries',
   days: (settings) => settings.deliveryDays,
-  sql: `
-    WITH gone AS (
-      DELETE FROM clip_deliveries WHERE id IN (
-        SELECT id FROM clip_deliveries
-        WHERE delivered_at < $1
-        LIMIT $2
-        FOR UPDATE SKIP LOCKED)
-      RETURNING 1)
-    SELECT count(*)::int AS n FROM gone`,
+  sql: deleteBatch('clip_deliveries', 'delivered_at < $1'),
 };

@@ -13,9 +13,10 @@ export interface CliRun {
  * the stdout/stderr split are the real ones.
  */
 export function runCli(
-  databaseUrl: string,
+  /** null: no CLIPADOR_DATABASE_URL (the embedded database). */
+  databaseUrl: string | null,
   args: string[],
-  env: Record<string, string> = {},
+  env: NodeJS.ProcessEnv = {},
 ): Promise<CliRun> {
   const inherited = Object.entries(process.env).filter(
     ([name]) => !name.startsWith('CLIPADOR_') && name !== 'NODE_OPTIONS',
@@ -28,7 +29,7 @@ export function runCli(
       env: {
         ...Object.fromEntries(inherited),
         CLIPADOR_APP_ENV: 'test',
-        CLIPADOR_DATABASE_URL: databaseUrl,
+        ...(databaseUrl === null ? {} : { CLIPADOR_DATABASE_URL: databaseUrl }),
         CLIPADOR_LOG_LEVEL: 'warn',
         ...env,
       },

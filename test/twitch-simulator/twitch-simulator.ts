@@ -33,6 +33,8 @@ export interface SimulatorOptions {
    * more clips follow.
    */
   cursorOnFullPage?: boolean;
+  /** Requests kept for requests() (the oldest are dropped). Default 10,000. */
+  requestLogLimit?: number;
 }
 
 export interface SimUserInput {
@@ -125,7 +127,7 @@ export interface SimulatorStats {
   totals: ClientStats;
 }
 
-/** One request as the simulator saw it (the last 10,000 are kept). */
+/** One request as the simulator saw it (the last `requestLogLimit` are kept). */
 export interface RequestRecord {
   /** Epoch ms when the simulator decided the answer (after the configured latency). */
   at: number;
@@ -247,6 +249,7 @@ export class TwitchSimulator {
   private readonly failingBroadcasters = new Map<string, number>();
   private readonly tokenTtlSeconds: number;
   private readonly cursorOnFullPage: boolean;
+  private readonly requestLogLimit: number;
 
   private constructor(
     private readonly server: Server,
@@ -261,6 +264,7 @@ export class TwitchSimulator {
     this.latencyMs = options.latencyMs ?? 0;
     this.tokenTtlSeconds = options.tokenTtlSeconds ?? 5_000_000;
     this.cursorOnFullPage = options.cursorOnFullPage ?? true;
+    this.requestLogLimit = options.requestLogLimit ?? 10_000;
   }
 
   static async start(options: SimulatorOptions = {}): Promise<TwitchSimulator> {
@@ -967,7 +971,7 @@ export class TwitchSimulator {
 
   private record(path: FaultPath, clientId: string, status: number, broadcasterId?: string): void {
     this.requestLog.push({ at: Date.now(), path, clientId, status, broadcasterId });
-    if (this.requestLog.length > 10_000) this.requestLog.shift();
+    if (this.requestLog.length > this.requestLogLimit) this.requestLog.shift();
   }
 
   private sendJson(
