@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { ChangeGenerationsReader } from '../common/cache/change-generations';
+import { ChangeGenerationsReader } from '../change-generations/change-generations';
 import { NewlyStoredClip } from './bursts.service';
 import { BurstClipDto, BurstDto } from './dto/burst.dto';
 import { MAX_SINCE_MINUTES } from './dto/recent-bursts-query.dto';

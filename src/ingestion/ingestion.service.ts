@@ -1,14 +1,12 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { BurstChanges, BurstsService } from '../clips/bursts.service';
 import { ClipsService, ClipUpsertResult, ClipUpsertRow } from '../clips/clips.service';
 import { AppConfig, IngestionSection } from '../config/configuration';
 import { DeliveriesService } from '../deliveries/deliveries.service';
-import { InjectRedis } from '../redis/redis.module';
-import { StreamerForSync, StreamsService } from '../streams/streams.service';
+import { StreamerForSync, StreamerSyncService } from '../streams/streamer-sync.service';
 import type { HelixClip } from '../twitch/helix.types';
 import { TwitchClient } from '../twitch/twitch.client';
 import { TwitchError } from '../twitch/twitch.errors';
@@ -17,11 +15,7 @@ import { StreamerOutcome } from './ingestion-status.store';
 import { IngestionStatusService } from './ingestion-status.service';
 import { SyncAllJob, SyncStreamerJob } from './ingestion.jobs';
 import { IngestionJobHandler } from './job-queue';
-import {
-  MemoryStreamerSyncLock,
-  RedisStreamerSyncLock,
-  StreamerSyncLock,
-} from './streamer-sync-lock';
+import { STREAMER_SYNC_LOCK, StreamerSyncLock } from './streamer-sync-lock';
 import { SyncCyclePlanner } from './sync-cycle.planner';
 import { SyncInterruptedError, SyncInterruption } from './sync-interruption';
 
@@ -38,12 +32,11 @@ export class IngestionService extends IngestionJobHandler {
   private readonly logger = new Logger(IngestionService.name);
   private readonly ingestion: IngestionSection;
   private readonly clipadorCredentials: TwitchAppCredentials | undefined;
-  private readonly locks: StreamerSyncLock;
   /** Life of a streamer's sync lock between extensions (see syncOne). */
   private readonly syncLockTtlMs: number;
 
   constructor(
-    private readonly streams: StreamsService,
+    private readonly streams: StreamerSyncService,
     private readonly clips: ClipsService,
     private readonly bursts: BurstsService,
     private readonly deliveries: DeliveriesService,
@@ -52,16 +45,13 @@ export class IngestionService extends IngestionJobHandler {
     private readonly status: IngestionStatusService,
     private readonly interruption: SyncInterruption,
     @InjectDataSource() private readonly dataSource: DataSource,
-    @InjectRedis() redis: Redis | null,
+    @Inject(STREAMER_SYNC_LOCK) private readonly locks: StreamerSyncLock,
     config: ConfigService<AppConfig, true>,
   ) {
     super();
     this.ingestion = config.get('ingestion', { infer: true });
     this.syncLockTtlMs = Math.max(1_000, Math.floor(this.ingestion.jobLockMs / 2));
     this.clipadorCredentials = appCredentials(config.get('twitch', { infer: true }));
-    this.locks = redis
-      ? new RedisStreamerSyncLock(redis, config.get('redis', { infer: true }).prefix)
-      : new MemoryStreamerSyncLock();
   }
 
   /** The cycle job: planned by SyncCyclePlanner (live status, budget, pending marks). */

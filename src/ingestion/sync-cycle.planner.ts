@@ -5,7 +5,7 @@ import { DomainError } from '../common/errors/domain.error';
 import { AppConfig, IngestionSection } from '../config/configuration';
 import { credentialLabel } from '../metrics/metrics.registry';
 import { LiveStreamRow } from '../streams/streams.repository';
-import { StreamerForSync, StreamsService } from '../streams/streams.service';
+import { StreamerForSync, StreamerSyncService } from '../streams/streamer-sync.service';
 import type { LiveCheck } from '../twitch/helix.types';
 import { TwitchClient } from '../twitch/twitch.client';
 import { appCredentials, credentialsForStreamer, TwitchAppCredentials } from './credentials';
@@ -83,7 +83,7 @@ export class SyncCyclePlanner {
   private readonly pointsPerInterval: number;
 
   constructor(
-    private readonly streams: StreamsService,
+    private readonly streams: StreamerSyncService,
     private readonly queue: JobQueue,
     private readonly status: IngestionStatusService,
     private readonly twitch: TwitchClient,

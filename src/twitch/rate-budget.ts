@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RateLimitReport } from './rate-limit-headers';
 import { TwitchRateLimitedError } from './twitch.errors';
 
@@ -205,7 +206,7 @@ export interface Timing {
 
 export const realTiming: Timing = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms) => sleep(ms),
   random: () => Math.random(),
 };
 
