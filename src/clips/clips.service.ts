@@ -55,6 +55,12 @@ export class ClipsService {
     return this.recent.answer(sinceMinutes, generation, now.getTime());
   }
 
+  /** These bursts as the API shows them (§6 burst objects, clips included), by id. */
+  async burstsByIds(ids: readonly number[]): Promise<BurstDto[]> {
+    if (ids.length === 0) return [];
+    return (await this.clips.findBurstsByIds(ids)).map(toBurstDto);
+  }
+
   /**
    * Stores clips of one streamer in one statement: new ones are inserted, known ones get their
    * view count refreshed. A clip id repeated in `clips` is stored once (the highest view count

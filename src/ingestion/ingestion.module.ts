@@ -4,6 +4,7 @@ import { DynamicModule, Logger, Module, Provider } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ClipsModule } from '../clips/clips.module';
+import { EventsModule } from '../events/events.module';
 import { AppConfig } from '../config/configuration';
 import { StreamsModule } from '../streams/streams.module';
 import { TwitchModule } from '../twitch/twitch.module';
@@ -36,6 +37,7 @@ export class IngestionModule {
       ClipsModule,
       TwitchModule,
       DeliveriesModule,
+      EventsModule,
     ];
     const providers: Provider[] = [
       IngestionService,

@@ -7,6 +7,7 @@ import { BurstChanges, BurstsService } from '../clips/bursts.service';
 import { ClipsService, ClipUpsertResult, ClipUpsertRow } from '../clips/clips.service';
 import { AppConfig, IngestionSection } from '../config/configuration';
 import { DeliveriesService } from '../deliveries/deliveries.service';
+import { EventsPublisher } from '../events/events.publisher';
 import { InjectRedis } from '../redis/redis.module';
 import { StreamerForSync, StreamsService } from '../streams/streams.service';
 import type { HelixClip } from '../twitch/helix.types';
@@ -51,6 +52,7 @@ export class IngestionService extends IngestionJobHandler {
     private readonly planner: SyncCyclePlanner,
     private readonly status: IngestionStatusService,
     private readonly interruption: SyncInterruption,
+    private readonly events: EventsPublisher,
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectRedis() redis: Redis | null,
     config: ConfigService<AppConfig, true>,
@@ -160,6 +162,8 @@ export class IngestionService extends IngestionJobHandler {
     // Last point to stop: once the transaction starts, it is left to commit.
     this.interruption.check();
     const { upserted, changes } = await this.store(streamer, rows, until);
+    // Committed: announce it to the live feed (bounded; never fails the sync).
+    await this.events.burstsChanged(streamer, changes);
 
     this.logBurstChanges(cycleId, streamer, changes);
     this.logger.log(

@@ -1,0 +1,137 @@
+import type Redis from 'ioredis';
+import type { EventLog } from './event-log';
+import {
+  compareEventIds,
+  EventId,
+  FeedEvent,
+  FeedEventInput,
+  FEED_EVENT_TYPES,
+  FeedEventType,
+  formatEventId,
+  parseEventId,
+  ZERO_EVENT_ID,
+} from './feed-event';
+
+type StreamEntry = [id: string, fields: string[]];
+
+/**
+ * The event log on a Redis Stream: XADD with `MINID ~ <now − retention>` (approximate trimming
+ * only ever keeps more, so every event younger than the retention is there — a `MAXLEN` cap
+ * would keep a count, and a flood would push a resume's events out before 10 minutes), XREAD
+ * BLOCK on a connection of its own, and XINFO's `max-deleted-entry-id` (Redis 7) to tell whether
+ * a `Last-Event-ID` is still resumable.
+ */
+export class RedisEventLog implements EventLog {
+  /** XREAD BLOCK holds its connection: the api process's one reader gets its own. */
+  private reader: Redis | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly key: string,
+    private readonly options: { retentionMs: number },
+  ) {}
+
+  async append(event: FeedEventInput): Promise<string> {
+    const minId = String(Date.now() - this.options.retentionMs);
+    const id = await this.redis.xadd(
+      this.key,
+      'MINID',
+      '~',
+      minId,
+      '*',
+      'type',
+      event.type,
+      'streamer',
+      String(event.streamerId),
+      'data',
+      event.data,
+    );
+    return id as string;
+  }
+
+  async after(after: EventId, count: number): Promise<FeedEvent[]> {
+    const entries = (await this.redis.xrange(
+      this.key,
+      `(${formatEventId(after)}`,
+      '+',
+      'COUNT',
+      count,
+    )) as StreamEntry[];
+    return decodeEntries(entries);
+  }
+
+  async waitAfter(after: EventId, blockMs: number): Promise<FeedEvent[]> {
+    // An offline queue of its own: while Redis is away the read waits for it to come back
+    // (or fails after one reconnection attempt), instead of failing at once in a tight loop.
+    this.reader ??= this.redis.duplicate({ enableOfflineQueue: true });
+    const reply = await this.reader.xread(
+      'COUNT',
+      1_000,
+      'BLOCK',
+      blockMs,
+      'STREAMS',
+      this.key,
+      formatEventId(after),
+    );
+    return reply ? decodeEntries(reply[0][1]) : [];
+  }
+
+  async latestId(): Promise<EventId> {
+    return (await this.info())?.lastGenerated ?? ZERO_EVENT_ID;
+  }
+
+  async keepsAfter(id: EventId): Promise<boolean> {
+    const info = await this.info();
+    if (!info) return compareEventIds(id, ZERO_EVENT_ID) === 0;
+    if (compareEventIds(id, info.lastGenerated) > 0) return false;
+    if (info.maxDeleted) return compareEventIds(id, info.maxDeleted) >= 0;
+    // Redis before 7 does not say what it trimmed: resumable when the id is still there or
+    // after the first kept event.
+    return !info.firstEntry || compareEventIds(id, info.firstEntry) >= 0;
+  }
+
+  close(): Promise<void> {
+    this.reader?.disconnect();
+    this.reader = undefined;
+    return Promise.resolve();
+  }
+
+  private async info(): Promise<{
+    lastGenerated: EventId;
+    maxDeleted: EventId | null;
+    firstEntry: EventId | null;
+  } | null> {
+    let reply: unknown[];
+    try {
+      reply = (await this.redis.xinfo('STREAM', this.key)) as unknown[];
+    } catch (error) {
+      if ((error as Error).message.includes('no such key')) return null;
+      throw error;
+    }
+    const fields = new Map<string, unknown>();
+    for (let i = 0; i + 1 < reply.length; i += 2) fields.set(String(reply[i]), reply[i + 1]);
+    const first = fields.get('first-entry') as StreamEntry | null | undefined;
+    return {
+      lastGenerated: parseEventId(String(fields.get('last-generated-id'))) ?? ZERO_EVENT_ID,
+      maxDeleted: fields.has('max-deleted-entry-id')
+        ? parseEventId(String(fields.get('max-deleted-entry-id')))
+        : null,
+      firstEntry: first ? parseEventId(first[0]) : null,
+    };
+  }
+}
+
+function decodeEntries(entries: StreamEntry[]): FeedEvent[] {
+  const events: FeedEvent[] = [];
+  for (const [id, fields] of entries) {
+    const values = new Map<string, string>();
+    for (let i = 0; i + 1 < fields.length; i += 2) values.set(fields[i], fields[i + 1]);
+    const type = values.get('type') as FeedEventType;
+    const streamerId = Number(values.get('streamer'));
+    const data = values.get('data');
+    // Only what this service wrote is relayed; anything else on the key is skipped.
+    if (!FEED_EVENT_TYPES.includes(type) || !Number.isSafeInteger(streamerId) || !data) continue;
+    events.push({ id, type, streamerId, data });
+  }
+  return events;
+}
