@@ -18,8 +18,8 @@ type StreamEntry = [id: string, fields: string[]];
  * The event log on a Redis Stream: XADD with `MINID ~ <now − retention>` (approximate trimming
  * only ever keeps more, so every event younger than the retention is there — a `MAXLEN` cap
  * would keep a count, and a flood would push a resume's events out before 10 minutes), XREAD
- * BLOCK on a connection of its own, and XINFO's `max-deleted-entry-id` (Redis 7) to tell whether
- * a `Last-Event-ID` is still resumable.
+ * BLOCK on a connection of its own, and XINFO STREAM to tell whether a `Last-Event-ID` is still
+ * resumable.
  */
 export class RedisEventLog implements EventLog {
   /** XREAD BLOCK holds its connection: the api process's one reader gets its own. */
@@ -83,11 +83,13 @@ export class RedisEventLog implements EventLog {
   async keepsAfter(id: EventId): Promise<boolean> {
     const info = await this.info();
     if (!info) return compareEventIds(id, ZERO_EVENT_ID) === 0;
-    if (compareEventIds(id, info.lastGenerated) > 0) return false;
-    if (info.maxDeleted) return compareEventIds(id, info.maxDeleted) >= 0;
-    // Redis before 7 does not say what it trimmed: resumable when the id is still there or
-    // after the first kept event.
-    return !info.firstEntry || compareEventIds(id, info.firstEntry) >= 0;
+    const toNewest = compareEventIds(id, info.lastGenerated);
+    if (toNewest >= 0) return toNewest === 0;
+    // Trimming only ever removes the oldest entries (and does not move XINFO's
+    // max-deleted-entry-id, which only XDEL does): nothing after `id` is gone when nothing was
+    // ever removed, or when `id` is at or after the first entry kept.
+    if (info.entriesAdded === info.length) return true;
+    return info.firstEntry !== null && compareEventIds(id, info.firstEntry) >= 0;
   }
 
   close(): Promise<void> {
@@ -98,8 +100,9 @@ export class RedisEventLog implements EventLog {
 
   private async info(): Promise<{
     lastGenerated: EventId;
-    maxDeleted: EventId | null;
     firstEntry: EventId | null;
+    length: number;
+    entriesAdded: number;
   } | null> {
     let reply: unknown[];
     try {
@@ -113,10 +116,10 @@ export class RedisEventLog implements EventLog {
     const first = fields.get('first-entry') as StreamEntry | null | undefined;
     return {
       lastGenerated: parseEventId(String(fields.get('last-generated-id'))) ?? ZERO_EVENT_ID,
-      maxDeleted: fields.has('max-deleted-entry-id')
-        ? parseEventId(String(fields.get('max-deleted-entry-id')))
-        : null,
       firstEntry: first ? parseEventId(first[0]) : null,
+      length: Number(fields.get('length')),
+      // Redis 7; before it, unknown (never equal to the length).
+      entriesAdded: Number(fields.get('entries-added') ?? NaN),
     };
   }
 }
