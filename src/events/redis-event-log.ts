@@ -24,6 +24,7 @@ type StreamEntry = [id: string, fields: string[]];
 export class RedisEventLog implements EventLog {
   /** XREAD BLOCK holds its connection: the api process's one reader gets its own. */
   private reader: Redis | undefined;
+  private closed = false;
 
   constructor(
     private readonly redis: Redis,
@@ -63,6 +64,7 @@ export class RedisEventLog implements EventLog {
   async waitAfter(after: EventId, blockMs: number): Promise<FeedEvent[]> {
     // An offline queue of its own: while Redis is away the read waits for it to come back
     // (or fails after one reconnection attempt), instead of failing at once in a tight loop.
+    if (this.closed) throw new Error('The event log is closed');
     this.reader ??= this.redis.duplicate({ enableOfflineQueue: true });
     const reply = await this.reader.xread(
       'COUNT',
@@ -93,6 +95,7 @@ export class RedisEventLog implements EventLog {
   }
 
   close(): Promise<void> {
+    this.closed = true;
     this.reader?.disconnect();
     this.reader = undefined;
     return Promise.resolve();
