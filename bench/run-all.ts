@@ -8,7 +8,7 @@
  * `npm run bench -- read auth` runs only the named ones (read, auth, login-burst, ingest,
  * sync, ratelimit, burst).
  * `npm run bench -- read auth` runs only the named ones (read, auth, public, ingest, sync,
- * ratelimit, burst, config-me, fanout).
+ * ratelimit, burst, config-me, fanout, events).
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -19,6 +19,7 @@ import { main as authOverhead } from './auth-overhead.bench';
 import { main as burstRule } from './burst-rule.bench';
 import { main as configMe } from './config-me.bench';
 import { main as deliveryFanout } from './delivery-fanout.bench';
+import { main as eventsFeed } from './events-feed.bench';
 import { main as ingestWrite } from './ingest-write.bench';
 import { main as loginBurst } from './login-burst.bench';
 import { main as publicClips } from './public-clips.bench';
@@ -41,6 +42,7 @@ const BENCHMARKS: Array<[string, () => Promise<BenchResult | BenchResult[]>]> = 
   ['burst', burstRule],
   ['config-me', configMe],
   ['fanout', deliveryFanout],
+  ['events', eventsFeed],
 ];
 
 function machine(): string {
