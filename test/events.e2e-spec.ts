@@ -192,6 +192,13 @@ describe('GET /events (in-process ring, no Redis)', () => {
     const resumed = await connect({ ...bearer(viewer1), 'last-event-id': first.id! });
     await resumed.waitFor((c) => c.events.length === 3);
     expect(resumed.events).toEqual(streams.viewer1.events.slice(1));
+    // The same from a new EventSource: a fresh ticket and ?last_event_id= (it cannot set headers).
+    const { ticket } = (
+      await api.http().post('/events/ticket').set('Authorization', viewer1.bearer).expect(201)
+    ).body as { ticket: string };
+    const reopened = await connect({}, `/events?ticket=${ticket}&last_event_id=${first.id!}`);
+    await reopened.waitFor((c) => c.events.length === 3);
+    expect(reopened.events).toEqual(streams.viewer1.events.slice(1));
     // Resume from the newest: nothing to replay, and live events still come.
     const caughtUp = await connect({
       ...bearer(viewer1),

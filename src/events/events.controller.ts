@@ -69,11 +69,11 @@ export class EventsController {
   @ApiTooManyRequestsResponse({ description: 'Too many streams open for this user' })
   @ApiServiceUnavailableResponse({ description: 'This server holds all the streams it can' })
   async stream(
-    @Query() _query: EventsQueryDto,
+    @Query() query: EventsQueryDto,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Req() request: AuthenticatedRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    await this.hub.open(request, reply, request.user!, lastEventId);
+    await this.hub.open(request, reply, request.user!, lastEventId ?? query.last_event_id);
   }
 }
