@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Injectable, Provider } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type Redis from 'ioredis';
-import { AuthenticatedUser } from '../common/decorators/current-user.decorator';
+import { AuthenticatedUser } from '../auth/decorators/current-user.decorator';
 import { AppConfig } from '../config/configuration';
 import { REDIS } from '../redis/redis.module';
 import { InvalidTokenError } from '../auth/token.service';

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { JwtAuthGuard } from '../auth/guards/jwt-auth.guard';
-import { AuthenticatedRequest } from '../common/decorators/current-user.decorator';
+import { AuthenticatedRequest } from '../auth/decorators/current-user.decorator';
 import { EventTicketsService } from './event-tickets';
 
 /**

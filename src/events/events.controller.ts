@@ -25,8 +25,8 @@ import {
   AuthenticatedRequest,
   AuthenticatedUser,
   CurrentUser,
-} from '../common/decorators/current-user.decorator';
-import { Public } from '../common/decorators/public.decorator';
+} from '../auth/decorators/current-user.decorator';
+import { Public } from '../auth/decorators/public.decorator';
 import { EventTicketDto } from './dto/event-ticket.dto';
 import { EventsQueryDto } from './dto/events-query.dto';
 import { EventTicketsService } from './event-tickets';

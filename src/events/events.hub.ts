@@ -12,7 +12,7 @@ import { ChannelsService } from '../channels/channels.service';
 import {
   AuthenticatedRequest,
   AuthenticatedUser,
-} from '../common/decorators/current-user.decorator';
+} from '../auth/decorators/current-user.decorator';
 import { connectionCapOf } from '../common/net/connection-cap';
 import { AppConfig, EventsSection } from '../config/configuration';
 import { feedEvents, sseClients } from '../metrics/metrics.registry';

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { AuthenticatedUser } from '../common/decorators/current-user.decorator';
+import { AuthenticatedUser } from '../auth/decorators/current-user.decorator';
 import { compareEventIds, EventId, FeedEvent, parseEventId } from './feed-event';
 
 /** A client that lets this much pile up unsent is too slow for the feed: its stream is closed. */
