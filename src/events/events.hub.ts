@@ -9,10 +9,7 @@ import { ConfigService } from '@nestjs/config';
 import type { FastifyReply } from 'fastify';
 import { AuthService } from '../auth/auth.service';
 import { ChannelsService } from '../channels/channels.service';
-import {
-  AuthenticatedRequest,
-  AuthenticatedUser,
-} from '../auth/decorators/current-user.decorator';
+import { AuthenticatedRequest, AuthenticatedUser } from '../auth/decorators/current-user.decorator';
 import { connectionCapOf } from '../common/net/connection-cap';
 import { AppConfig, EventsSection } from '../config/configuration';
 import { feedEvents, sseClients } from '../metrics/metrics.registry';
