@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import { TEST_REDIS_URL } from './support/databases';
 import { loginAs, Session } from './support/factories';
 import { CLIPADOR_APP, minutesAgo, simulatorEnv, syncAndWait } from './support/ingestion';
-import { listenOnLoopback, SseClient } from './support/sse';
+import { listenOnLoopback, SseClients } from './support/sse';
 import { startTestApp, TestApp } from './support/test-app';
 import { TwitchSimulator } from './twitch-simulator/twitch-simulator';
 
@@ -24,17 +24,9 @@ describe('GET /events across api processes (Redis Stream)', () => {
   let base2: string;
   let admin: Session;
   let redis: Redis;
-  const open: SseClient[] = [];
-
-  async function connect(
-    base: string,
-    headers: Record<string, string>,
-    path = '/events',
-  ): Promise<SseClient> {
-    const client = await SseClient.open(base, { headers, path });
-    open.push(client);
-    return client;
-  }
+  const feeds = new SseClients();
+  const connect = (base: string, headers: Record<string, string>, path?: string) =>
+    feeds.open(base, headers, path);
 
   beforeAll(async () => {
     sim = await TwitchSimulator.start();
@@ -65,9 +57,7 @@ describe('GET /events across api processes (Redis Stream)', () => {
     }
   });
 
-  afterEach(() => {
-    for (const client of open.splice(0)) client.close();
-  });
+  afterEach(() => feeds.closeAll());
 
   afterAll(async () => {
     await api1.close();

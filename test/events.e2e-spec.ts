@@ -1,7 +1,7 @@
 import { JwtService } from '@nestjs/jwt';
 import { loginAs, Session } from './support/factories';
 import { CLIPADOR_APP, minutesAgo, simulatorEnv, syncAndWait } from './support/ingestion';
-import { listenOnLoopback, SseClient, SseEvent } from './support/sse';
+import { listenOnLoopback, SseClient, SseClients, SseEvent } from './support/sse';
 import { startTestApp, TestApp } from './support/test-app';
 import { TwitchSimulator } from './twitch-simulator/twitch-simulator';
 
@@ -37,13 +37,9 @@ describe('GET /events (in-process ring, no Redis)', () => {
   let admin: Session;
   let viewer1: Session;
   let viewer2: Session;
-  const open: SseClient[] = [];
-
-  async function connect(headers: Record<string, string>, path = '/events'): Promise<SseClient> {
-    const client = await SseClient.open(base, { headers, path });
-    open.push(client);
-    return client;
-  }
+  const feeds = new SseClients();
+  const connect = (headers: Record<string, string>, path?: string) =>
+    feeds.open(base, headers, path);
 
   beforeAll(async () => {
     sim = await TwitchSimulator.start();
@@ -81,9 +77,7 @@ describe('GET /events (in-process ring, no Redis)', () => {
     }
   });
 
-  afterEach(() => {
-    for (const client of open.splice(0)) client.close();
-  });
+  afterEach(() => feeds.closeAll());
 
   afterAll(async () => {
     await api.close();
@@ -294,7 +288,7 @@ describe('GET /events (in-process ring, no Redis)', () => {
 describe('GET /events limits', () => {
   let api: TestApp;
   let base: string;
-  const open: SseClient[] = [];
+  const feeds = new SseClients();
 
   beforeAll(async () => {
     api = await startTestApp({
@@ -304,15 +298,11 @@ describe('GET /events limits', () => {
   });
 
   afterAll(async () => {
-    for (const client of open) client.close();
+    feeds.closeAll();
     await api.close();
   });
 
-  async function connect(session: Session): Promise<SseClient> {
-    const client = await SseClient.open(base, { headers: bearer(session) });
-    open.push(client);
-    return client;
-  }
+  const connect = (session: Session) => feeds.open(base, bearer(session));
 
   it('answers 429 past the streams of one user and 503 past those of the process, apart from ordinary requests', async () => {
     const a = await loginAs(api, 'viewer');

@@ -153,3 +153,22 @@ export async function listenOnLoopback(app: {
   await app.listen(0, '127.0.0.1');
   return (await app.getUrl()).replace('[::1]', '127.0.0.1');
 }
+
+/** The streams a spec opens, to close after each test (an open stream holds its app's close). */
+export class SseClients {
+  private readonly clients: SseClient[] = [];
+
+  async open(
+    base: string,
+    headers: Record<string, string> = {},
+    path = '/events',
+  ): Promise<SseClient> {
+    const client = await SseClient.open(base, { headers, path });
+    this.clients.push(client);
+    return client;
+  }
+
+  closeAll(): void {
+    for (const client of this.clients.splice(0)) client.close();
+  }
+}
