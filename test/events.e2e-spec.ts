@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import { JwtService } from '@nestjs/jwt';
 import { loginAs, Session } from './support/factories';
 import { CLIPADOR_APP, minutesAgo, simulatorEnv, syncAndWait } from './support/ingestion';
@@ -292,7 +293,14 @@ describe('GET /events limits', () => {
 
   beforeAll(async () => {
     api = await startTestApp({
-      env: { CLIPADOR_EVENTS_MAX_STREAMS_PER_USER: '2', CLIPADOR_HTTP_MAX_STREAM_CONNECTIONS: '3' },
+      env: {
+        CLIPADOR_EVENTS_MAX_STREAMS_PER_USER: '2',
+        CLIPADOR_HTTP_MAX_STREAM_CONNECTIONS: '3',
+        // Short HTTP limits: a stream, silent between 15 s heartbeats, must outlive them.
+        CLIPADOR_HTTP_IDLE_TIMEOUT_MS: '800',
+        CLIPADOR_HTTP_REQUEST_TIMEOUT_MS: '800',
+        CLIPADOR_HTTP_HEADERS_TIMEOUT_MS: '500',
+      },
     });
     base = await listenOnLoopback(api.app);
   });
@@ -303,6 +311,23 @@ describe('GET /events limits', () => {
   });
 
   const connect = (session: Session) => feeds.open(base, bearer(session));
+
+  it('keeps a silent stream open past the idle and request timeouts that close other sockets', async () => {
+    const session = await loginAs(api, 'viewer');
+    const stream = await connect(session);
+    expect(stream.status).toBe(200);
+    // An ordinary socket that stays silent is closed within these limits.
+    const idle = new Socket();
+    const idleClosed = new Promise<number>((resolve) => {
+      const opened = Date.now();
+      idle.once('close', () => resolve(Date.now() - opened));
+    });
+    idle.connect(Number(new URL(base).port), '127.0.0.1');
+    expect(await idleClosed).toBeLessThan(2_500);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(stream.ended).toBe(false);
+    stream.close();
+  });
 
   it('answers 429 past the streams of one user and 503 past those of the process, apart from ordinary requests', async () => {
     const a = await loginAs(api, 'viewer');
