@@ -316,14 +316,23 @@ describe('GET /events limits', () => {
     const session = await loginAs(api, 'viewer');
     const stream = await connect(session);
     expect(stream.status).toBe(200);
-    // An ordinary socket that stays silent is closed within these limits.
-    const idle = new Socket();
-    const idleClosed = new Promise<number>((resolve) => {
-      const opened = Date.now();
-      idle.once('close', () => resolve(Date.now() - opened));
+    // The control: a request that trickles its body is cut by the same limits.
+    const slow = new Socket();
+    const slowClosed = new Promise<boolean>((resolve) => {
+      slow.once('close', () => resolve(true));
+      setTimeout(() => resolve(false), 4_000);
     });
-    idle.connect(Number(new URL(base).port), '127.0.0.1');
-    expect(await idleClosed).toBeLessThan(2_500);
+    slow.on('error', () => undefined);
+    let drip: NodeJS.Timeout | undefined;
+    slow.connect(Number(new URL(base).port), '127.0.0.1', () => {
+      slow.write(
+        'POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{',
+      );
+      drip = setInterval(() => slow.write(' '), 200);
+    });
+    expect(await slowClosed).toBe(true);
+    clearInterval(drip);
+    slow.destroy();
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(stream.ended).toBe(false);
     stream.close();
