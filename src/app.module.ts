@@ -16,6 +16,7 @@ import { IngestionModule } from './ingestion/ingestion.module';
 import { RedisModule } from './redis/redis.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { PublicModule } from './public/public.module';
 import { StreamsModule } from './streams/streams.module';
 import { UsersModule } from './users/users.module';
@@ -45,6 +46,7 @@ export class AppModule {
         AdminModule,
         HealthModule,
         IngestionModule.forRoot(config),
+        NotificationsModule.forRoot(config),
         MetricsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],

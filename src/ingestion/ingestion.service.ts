@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { BurstChanges, BurstsService } from '../clips/bursts.service';
 import { ClipsService, ClipUpsertResult, ClipUpsertRow } from '../clips/clips.service';
 import { AppConfig, IngestionSection } from '../config/configuration';
+import { NotificationsService } from '../notifications/notifications.service';
 import { DeliveriesService } from '../deliveries/deliveries.service';
 import { InjectRedis } from '../redis/redis.module';
 import { StreamerForSync, StreamsService } from '../streams/streams.service';
@@ -47,6 +48,7 @@ export class IngestionService extends IngestionJobHandler {
     private readonly clips: ClipsService,
     private readonly bursts: BurstsService,
     private readonly deliveries: DeliveriesService,
+    private readonly notifications: NotificationsService,
     private readonly twitch: TwitchClient,
     private readonly planner: SyncCyclePlanner,
     private readonly status: IngestionStatusService,
@@ -192,7 +194,7 @@ export class IngestionService extends IngestionJobHandler {
       await this.streams.recordSynced(this.dataSource.manager, streamer.id, until);
       return { upserted: { inserted: [], updated: 0 }, changes: { created: [], grown: [] } };
     }
-    return this.dataSource.transaction(async (manager) => {
+    const stored = await this.dataSource.transaction(async (manager) => {
       await this.streams.lockForSync(manager, streamer.id);
       const upserted = await this.clips.upsertMany(manager, streamer, rows);
       const changes = await this.bursts.applyToNewClips(
@@ -206,7 +208,7 @@ export class IngestionService extends IngestionJobHandler {
       );
       // Deliveries are written in this same transaction (PRODUCT §13): what is committed here
       // is delivered exactly once per user and clip, whatever retries and re-runs follow.
-      await this.deliveries.deliver(manager, {
+      const delivered = await this.deliveries.deliver(manager, {
         streamerId: streamer.id,
         burstIds: [...changes.created, ...changes.grown].map((burst) => burst.burstId),
         newClipIds: upserted.inserted.map((clip) => clip.id),
@@ -214,9 +216,17 @@ export class IngestionService extends IngestionJobHandler {
         // viewers while live, the subscription's when offline.
         liveViewerCount: streamer.isLive ? (streamer.liveViewerCount ?? 0) : null,
       });
+      // So is the notification outbox (§17): a message per channel of each user reached.
+      const notified = await this.notifications.enqueueBursts(
+        manager,
+        streamer.id,
+        delivered.reached,
+      );
       await this.streams.recordSynced(manager, streamer.id, until);
-      return { upserted, changes };
+      return { upserted, changes, notified };
     });
+    if (stored.notified > 0) await this.notifications.announce();
+    return stored;
   }
 
   private credentialsFor(

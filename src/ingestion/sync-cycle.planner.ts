@@ -4,6 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import { DomainError } from '../common/errors/domain.error';
 import { AppConfig, IngestionSection } from '../config/configuration';
 import { credentialLabel } from '../metrics/metrics.registry';
+import { NotificationsService } from '../notifications/notifications.service';
 import { LiveStreamRow } from '../streams/streams.repository';
 import { StreamerForSync, StreamsService } from '../streams/streams.service';
 import type { LiveCheck } from '../twitch/helix.types';
@@ -65,6 +66,7 @@ export class SyncCyclePlanner {
     private readonly queue: JobQueue,
     private readonly status: IngestionStatusService,
     private readonly twitch: TwitchClient,
+    private readonly notifications: NotificationsService,
     config: ConfigService<AppConfig, true>,
   ) {
     this.ingestion = config.get('ingestion', { infer: true });
@@ -267,7 +269,17 @@ export class SyncCyclePlanner {
     const checkedIds = check.checked
       .map((id) => byTwitchId.get(id)?.id)
       .filter((id): id is number => id !== undefined);
-    const transitions = await this.streams.recordLiveChecks(now, checkedIds, rows);
+    let notified = 0;
+    const transitions = await this.streams.recordLiveChecks(
+      now,
+      checkedIds,
+      rows,
+      // "Now live" goes into the notification outbox in the transition's own transaction (§17).
+      async (manager, changed) => {
+        notified = await this.notifications.enqueueLive(manager, changed.online);
+      },
+    );
+    if (notified > 0) await this.notifications.announce();
     for (const streamerId of transitions.online) {
       this.logger.log({ cycleId, streamerId }, 'ingestion_streamer_online');
     }

@@ -54,3 +54,10 @@ export const ingestionCycles = new Counter({
   help: 'Sync cycles completed (counted by the process that saw the last outcome)',
   registers: [metricsRegistry],
 });
+
+export const notificationsSent = new Counter({
+  name: 'clipador_notifications_total',
+  help: 'Notification sends by channel (webhook, discord, telegram) and outcome (sent, retry, rate_limited, refused, failed)',
+  labelNames: ['channel', 'outcome'] as const,
+  registers: [metricsRegistry],
+});
