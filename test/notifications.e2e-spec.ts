@@ -1,3 +1,4 @@
+import { TEST_REDIS_URL } from './support/databases';
 import { loginAs, Session } from './support/factories';
 import { CLIPADOR_APP, minutesAgo, simulatorEnv, syncAndWait } from './support/ingestion';
 import { eventually, listNotifications, putConfig } from './support/notifications';
@@ -452,5 +453,55 @@ describe('notifications: the SSRF guard', () => {
     const [item] = await listNotifications(api, user);
     expect(item).toMatchObject({ status: 'failed', last_error: 'ssrf_not_public_address' });
     expect(receiver.received).toHaveLength(0);
+  });
+});
+
+/**
+ * With Redis: the wake-up goes through Bull's clipador-notifications queue to a worker process
+ * (here a second app sharing the database), and the pacing is counted in Redis.
+ */
+describe('notifications through Bull', () => {
+  let api: TestApp;
+  let worker: TestApp;
+  let receiver: WebhookReceiver;
+
+  beforeAll(async () => {
+    receiver = await WebhookReceiver.start();
+    const env = {
+      CLIPADOR_REDIS_URL: TEST_REDIS_URL,
+      CLIPADOR_REDIS_PREFIX: `clipador-test-notify-${process.pid}`,
+      CLIPADOR_NOTIFY_ALLOW_PRIVATE_HOSTS: 'true',
+      // Long enough that only the Bull wake-up can explain a quick send.
+      CLIPADOR_NOTIFY_POLL_MS: '60000',
+    };
+    api = await startTestApp({ env: { ...env, CLIPADOR_ROLES: 'api' } });
+    worker = await startTestApp({
+      databaseUrl: api.databaseUrl,
+      env: { ...env, CLIPADOR_ROLES: 'worker' },
+    });
+  });
+  afterAll(async () => {
+    await worker.close();
+    await api.close();
+    await receiver.close();
+  });
+
+  it('a test send from the api process is sent by the worker process', async () => {
+    const user = await loginAs(api, 'viewer');
+    await putConfig(api, user, { notify_webhook_url: receiver.url('/bull') }).expect(200);
+    // The worker's first poll (at its start) found nothing; this one is woken up by Bull.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = Date.now();
+    await api
+      .http()
+      .post('/config/me/notifications/test')
+      .set('Authorization', user.bearer)
+      .expect(202);
+    await eventually(() => (receiver.received.length === 1 ? true : undefined), 10_000);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const event = JSON.parse(receiver.received[0].body) as { type: string };
+    expect(event.type).toBe('test');
+    const [item] = await listNotifications(api, user);
+    expect(item).toMatchObject({ status: 'sent', attempts: 1 });
   });
 });
