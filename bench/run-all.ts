@@ -8,7 +8,7 @@
  * `npm run bench -- read auth` runs only the named ones (read, auth, login-burst, ingest,
  * sync, ratelimit, burst).
  * `npm run bench -- read auth` runs only the named ones (read, auth, public, ingest, sync,
- * ratelimit, burst, config-me, fanout).
+ * ratelimit, burst, config-me, fanout, notifications).
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ import { main as configMe } from './config-me.bench';
 import { main as deliveryFanout } from './delivery-fanout.bench';
 import { main as ingestWrite } from './ingest-write.bench';
 import { main as loginBurst } from './login-burst.bench';
+import { main as notifications } from './notifications.bench';
 import { main as publicClips } from './public-clips.bench';
 import { main as rateLimit } from './rate-limit.bench';
 import { main as readPath } from './read-path.bench';
@@ -41,6 +42,7 @@ const BENCHMARKS: Array<[string, () => Promise<BenchResult | BenchResult[]>]> = 
   ['burst', burstRule],
   ['config-me', configMe],
   ['fanout', deliveryFanout],
+  ['notifications', notifications],
 ];
 
 function machine(): string {
