@@ -8,14 +8,12 @@
  *
  * Run: npm run bench:auth   (CLIPADOR_BENCH_RUNS, CLIPADOR_BENCH_SECONDS, CLIPADOR_BENCH_PROFILE=1)
  */
-import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { login } from './support/database';
 import { BENCH_USERS, ensureReadDataset } from './support/dataset';
 import { assertClean, autocannon, describeRun, LoadResult, summarise } from './support/load';
-import { formatProfile, newestProfile, summariseProfile } from './support/profile';
+import { BenchProfile } from './support/profile';
 import { ensureBuilt, startService } from './support/service';
-import { RESULTS_DIR, uniqueRedisPrefix } from './support/settings';
+import { uniqueRedisPrefix } from './support/settings';
 import { BenchResult, log, printResult, result, round, runIfMain } from './support/stats';
 
 const CONNECTIONS = 50;
@@ -28,18 +26,13 @@ export async function main(): Promise<BenchResult[]> {
   // Any migrated database with the bench users will do; the read data set is one (users table
   // of a real size does not matter: the lookup is by primary key).
   const dataset = await ensureReadDataset(24 * 60);
-  const profileDir = join(RESULTS_DIR, 'profiles', 'auth');
-  const profiling = process.env.CLIPADOR_BENCH_PROFILE === '1';
-  if (profiling) {
-    rmSync(profileDir, { recursive: true, force: true });
-    mkdirSync(profileDir, { recursive: true });
-  }
+  const profile = new BenchProfile('auth');
   const service = await startService({
     name: 'auth-api',
     databaseUrl: dataset.url,
     roles: 'api',
     redisPrefix: uniqueRedisPrefix('auth'),
-    nodeArgs: profiling ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    nodeArgs: profile.nodeArgs,
   });
   let results: BenchResult[];
   try {
@@ -82,10 +75,7 @@ export async function main(): Promise<BenchResult[]> {
   } finally {
     await service.stop();
   }
-  if (profiling) {
-    const file = newestProfile(profileDir);
-    console.log(file ? formatProfile(summariseProfile(file)) : 'no CPU profile was written');
-  }
+  profile.report();
   results.forEach(printResult);
   return results;
 }

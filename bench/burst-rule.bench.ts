@@ -11,6 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { BurstRuleParams, ClipPoint, compareClipPoints, planBursts } from '../src/clips/burst-rule';
+import { seededRandom } from '../test/twitch-simulator/scenario';
 
 const STREAMERS = 1_000;
 const CLIPS_PER_STREAMER = 1_000;
@@ -31,18 +32,6 @@ interface StreamerInput {
   clips: ClipPoint[];
 }
 
-/** mulberry32: small, fast and deterministic, so every run measures the same clips. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SLUG_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 function slug(random: () => number): string {
@@ -56,7 +45,8 @@ function slug(random: () => number): string {
  * one clip in five inside a dense run of 5–40 clips packed into most of a window.
  */
 function generate(seed: number): StreamerInput[] {
-  const random = prng(seed);
+  // Deterministic, so every run measures the same clips.
+  const random = seededRandom(seed);
   const start = Date.UTC(2024, 0, 1);
   const streamers: StreamerInput[] = [];
   let ref = 1;

@@ -23,7 +23,7 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { ClipsRepository, ClipUpsertRow } from '../src/clips/clips.repository';
 import { ClipsService } from '../src/clips/clips.service';
-import { ChangeGenerationsReader } from '../src/common/cache/change-generations';
+import { ChangeGenerationsReader } from '../src/change-generations/change-generations';
 import { loadConfig } from '../src/config/configuration';
 import { buildDataSourceOptions } from '../src/database/data-source-options';
 import { benchDatabaseName, createMigratedDatabase, dropDatabase } from './support/database';

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 /**
  * Public clips (TARGETS: `GET /public/clips?limit=12`, no auth, 50 connections from 8 client
  * addresses, ingestion committing every 5 s → throughput ≥ 1.0× the bare node:http + pg server).
@@ -139,7 +140,7 @@ export async function main(): Promise<BenchResult[]> {
     writer = undefined;
     // The snapshot followed the writer: the service's newest clip is the baseline's.
     const [after, afterBare] = [await fetchClips(serviceUrl), await fetchClips(baselineUrl)];
-    await new Promise((resolve) => setTimeout(resolve, 5_100));
+    await sleep(5_100);
     const settled = await fetchClips(serviceUrl);
     if (settled.data[0]?.id !== afterBare.data[0]?.id) {
       throw new Error('the service did not show the last commit within 5 s');

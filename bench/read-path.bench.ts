@@ -13,14 +13,12 @@
  * Run: npm run bench:read   (CLIPADOR_BENCH_RUNS, CLIPADOR_BENCH_SECONDS; CLIPADOR_BENCH_PROFILE=1
  * adds a CPU profile of the service under load and prints its summary)
  */
-import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { login } from './support/database';
 import { BENCH_USERS, ensureReadDataset } from './support/dataset';
 import { assertClean, autocannon, describeRun, LoadResult, summarise } from './support/load';
-import { formatProfile, newestProfile, summariseProfile } from './support/profile';
+import { BenchProfile } from './support/profile';
 import { ensureBuilt, freePort, startScript, startService } from './support/service';
-import { RESULTS_DIR, uniqueRedisPrefix } from './support/settings';
+import { uniqueRedisPrefix } from './support/settings';
 import { BenchResult, log, printResult, result, round, runIfMain } from './support/stats';
 
 const CONNECTIONS = 50;
@@ -62,19 +60,14 @@ function assertSameAnswer(baseline: BurstsAnswer, service: BurstsAnswer): void {
 export async function main(): Promise<BenchResult[]> {
   ensureBuilt();
   const dataset = await ensureReadDataset();
-  const profileDir = join(RESULTS_DIR, 'profiles', 'read-path');
-  const profiling = process.env.CLIPADOR_BENCH_PROFILE === '1';
-  if (profiling) {
-    rmSync(profileDir, { recursive: true, force: true });
-    mkdirSync(profileDir, { recursive: true });
-  }
+  const profile = new BenchProfile('read-path');
 
   const service = await startService({
     name: 'read-path-api',
     databaseUrl: dataset.url,
     roles: 'api',
     redisPrefix: uniqueRedisPrefix('read'),
-    nodeArgs: profiling ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    nodeArgs: profile.nodeArgs,
   });
   const baselinePort = await freePort();
   const baseline = await startScript(
@@ -137,10 +130,7 @@ export async function main(): Promise<BenchResult[]> {
     await baseline.stop();
     await service.stop();
   }
-  if (profiling) {
-    const file = newestProfile(profileDir);
-    console.log(file ? formatProfile(summariseProfile(file)) : 'no CPU profile was written');
-  }
+  profile.report();
   results.forEach(printResult);
   return results;
 }

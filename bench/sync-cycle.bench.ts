@@ -13,8 +13,6 @@
  *
  * Run: npm run bench:sync   (CLIPADOR_BENCH_PROFILE=1 profiles the worker)
  */
-import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { TwitchSimulator } from '../test/twitch-simulator/twitch-simulator';
 import { benchDatabaseName, dropDatabase } from './support/database';
 import {
@@ -25,9 +23,8 @@ import {
   syncAndWait,
   waitForWorkers,
 } from './support/ingestion';
-import { formatProfile, newestProfile, summariseProfile } from './support/profile';
+import { BenchProfile } from './support/profile';
 import { ensureBuilt } from './support/service';
-import { RESULTS_DIR } from './support/settings';
 import { BenchResult, log, printResult, result, round, runIfMain } from './support/stats';
 
 const STREAMERS = Number(process.env.CLIPADOR_BENCH_SYNC_STREAMERS ?? 10_000);
@@ -68,20 +65,8 @@ export async function main(): Promise<BenchResult[]> {
       `${(BURSTING_SHARE * 100).toFixed(0)}% bursting (${expectedClips} clips, ${expectedBursts} bursts to find)`,
   );
 
-  const profileDir = join(RESULTS_DIR, 'profiles', 'sync-cycle');
-  const profiling = process.env.CLIPADOR_BENCH_PROFILE === '1';
-  if (profiling) {
-    rmSync(profileDir, { recursive: true, force: true });
-    mkdirSync(profileDir, { recursive: true });
-  }
-  const deployment = await startDeployment(
-    'sync-cycle',
-    url,
-    sim,
-    1,
-    {},
-    profiling ? profileDir : undefined,
-  );
+  const profile = new BenchProfile('sync-cycle');
+  const deployment = await startDeployment('sync-cycle', url, sim, 1, {}, profile.nodeArgs);
   let results: BenchResult[];
   try {
     await waitForWorkers(deployment.api.url!, 1);
@@ -113,10 +98,7 @@ export async function main(): Promise<BenchResult[]> {
     await sim.close();
     await dropDatabase(name);
   }
-  if (profiling) {
-    const file = newestProfile(profileDir);
-    console.log(file ? formatProfile(summariseProfile(file)) : 'no CPU profile was written');
-  }
+  profile.report();
   results.forEach(printResult);
   return results;
 }

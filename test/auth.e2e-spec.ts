@@ -11,79 +11,50 @@ import { startTestApp, TEST_JWT_SECRET, TestApp } from './support/test-app';
 
 /**
  * POST /auth/login from a chosen loopback address (127.0.0.x), so that a test can be a second
- * client IP. The app must be listening (see `listening`). Returns status and elapsed ms.
+ * client IP. The app must be listening (see `listening`). Answers status, error code,
+ * Retry-After and the elapsed ms.
  */
 async function loginFrom(
   app: TestApp,
   from: string,
   body: { username: string; password: string },
-): Promise<{ status: number; ms: number }> {
+): Promise<{ status: number; ms: number; code?: string; retryAfter?: string }> {
   const { port } = app.app.getHttpServer().address() as AddressInfo;
   const payload = JSON.stringify(body);
   const started = process.hrtime.bigint();
-  const status = await new Promise<number>((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        localAddress: from,
-        method: 'POST',
-        path: '/auth/login',
-        headers: {
-          'Content-Type': 'application/json',
-          'Content-Length': Buffer.byteLength(payload),
+  const answer = await new Promise<{ status: number; code?: string; retryAfter?: string }>(
+    (resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          localAddress: from,
+          method: 'POST',
+          path: '/auth/login',
+          headers: {
+            'Content-Type': 'application/json',
+            'Content-Length': Buffer.byteLength(payload),
+          },
+          agent: false,
         },
-        agent: false,
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-  return { status, ms: Number(process.hrtime.bigint() - started) / 1e6 };
-}
-
-/** POST /auth/login from `from`, answering status, error code and Retry-After. */
-async function rawLogin(
-  app: TestApp,
-  from: string,
-  body: { username: string; password: string },
-): Promise<{ status: number; code?: string; retryAfter?: string }> {
-  const { port } = app.app.getHttpServer().address() as AddressInfo;
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        localAddress: from,
-        method: 'POST',
-        path: '/auth/login',
-        headers: {
-          'Content-Type': 'application/json',
-          'Content-Length': Buffer.byteLength(payload),
-        },
-        agent: false,
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        res.on('end', () => {
-          const parsed = text ? (JSON.parse(text) as { code?: string }) : {};
-          resolve({
-            status: res.statusCode ?? 0,
-            code: parsed.code,
-            retryAfter: res.headers['retry-after'],
+        (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => {
+            const parsed = text ? (JSON.parse(text) as { code?: string }) : {};
+            resolve({
+              status: res.statusCode ?? 0,
+              code: parsed.code,
+              retryAfter: res.headers['retry-after'],
+            });
           });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    },
+  );
+  return { ...answer, ms: Number(process.hrtime.bigint() - started) / 1e6 };
 }
 
 async function listening(app: TestApp): Promise<void> {
@@ -642,7 +613,7 @@ describe('auth', () => {
         Array.from({ length: 80 }, async (_, i) => {
           const from = `127.0.0.${101 + (i % 8)}`;
           const body = { username: `burst_${i}_${process.pid}`, password: 'wrong-password' };
-          const response = await rawLogin(burstApp, from, body);
+          const response = await loginFrom(burstApp, from, body);
           if (response.code === 'login_busy') busy.push(response.retryAfter);
           return response.status;
         }),

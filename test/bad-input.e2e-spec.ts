@@ -6,7 +6,8 @@ import jwt from 'jsonwebtoken';
 import { BurstsService } from '../src/clips/bursts.service';
 import { ClipsService } from '../src/clips/clips.service';
 import { SeedService } from '../src/cli/seed/seed.service';
-import { StreamsService } from '../src/streams/streams.service';
+import { StreamerImportService } from '../src/streams/streamer-import.service';
+import { StreamerSyncService } from '../src/streams/streamer-sync.service';
 import { createStreamer, loginAs, Session } from './support/factories';
 import { startTestApp, TEST_JWT_SECRET, TestApp } from './support/test-app';
 
@@ -357,7 +358,8 @@ describe('bad input', () => {
       .expect(201);
     seeder = new SeedService(
       testApp.dataSource,
-      testApp.app.get(StreamsService),
+      testApp.app.get(StreamerImportService),
+      testApp.app.get(StreamerSyncService),
       testApp.app.get(ClipsService),
       testApp.app.get(BurstsService),
     );

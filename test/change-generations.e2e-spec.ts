@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createStreamer, createUser, insertBurst, loginAs, Session } from './support/factories';
 import { minutesAgo, simulatorEnv, syncAndWait, CLIPADOR_APP } from './support/ingestion';
 import { startTestApp, TestApp } from './support/test-app';
@@ -120,7 +121,7 @@ describe('answers cached by change generation', () => {
       const generation = await burstsGeneration();
 
       // One minute after its start (and a little), "the last minute" no longer holds it.
-      await new Promise((resolve) => setTimeout(resolve, start.getTime() + 60_300 - Date.now()));
+      await sleep(start.getTime() + 60_300 - Date.now());
       expect((await recent(1)).map((b) => b.id)).not.toContain(burst.id);
       expect((await recent(60)).map((b) => b.id)).toContain(burst.id);
       // Nothing was committed: the window's edge alone moved it out.

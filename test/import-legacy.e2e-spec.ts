@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { SecretBox } from '../src/common/crypto/secret-box';
+import { CliRun, lines, runCli } from './support/cli';
 import { createTestDatabase, databaseUrl, dropTestDatabase } from './support/databases';
 import {
   createLegacyDatabase,
@@ -14,55 +14,24 @@ import {
 } from './support/legacy-database';
 import { startTestApp, TestApp } from './support/test-app';
 
-const ROOT = join(__dirname, '..');
 const ENCRYPTION_KEY = randomBytes(32);
 const PLAIN_SECRET = 'plain-secret-of-1002';
 const BOB_PASSWORD = 'bob-old-password';
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /**
- * `cli import-legacy …` as an operator runs it: its own process, configured by environment, into
- * the PostgreSQL database `targetUrl`, or into the embedded PGlite when it is null.
+ * `cli import-legacy …` into the PostgreSQL database `targetUrl`, or into the embedded PGlite
+ * when it is null.
  */
 function runImport(
   targetUrl: string | null,
   args: string[],
   extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<CliRun> {
-  const inherited = Object.entries(process.env).filter(
-    ([name]) => !name.startsWith('CLIPADOR_') && name !== 'NODE_OPTIONS',
-  );
-  const env: NodeJS.ProcessEnv = {
-    ...Object.fromEntries(inherited),
-    CLIPADOR_APP_ENV: 'test',
+  return runCli('import-legacy', args, {
     ...(targetUrl === null ? {} : { CLIPADOR_DATABASE_URL: targetUrl }),
     CLIPADOR_ENCRYPTION_KEY: ENCRYPTION_KEY.toString('hex'),
-    CLIPADOR_LOG_LEVEL: 'warn',
     ...extraEnv,
-  };
-  const tsNode = require.resolve('ts-node/dist/bin.js');
-  const child = spawn(
-    process.execPath,
-    [tsNode, '--transpile-only', 'src/cli.ts', 'import-legacy', ...args],
-    { cwd: ROOT, env },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
-}
-
-function lines(text: string): string[] {
-  return text.split('\n').filter((line) => line !== '');
 }
 
 const T = Date.parse('2024-05-01T12:00:00Z');

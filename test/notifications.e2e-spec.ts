@@ -284,6 +284,18 @@ describe('notifications', () => {
       return user;
     }
     const requestsTo = (path: string) => receiver.received.filter((r) => r.path === path);
+    /** POST /config/me/notifications/test, then the user's notification once it has failed. */
+    async function testSendFails(user: Session) {
+      await api
+        .http()
+        .post('/config/me/notifications/test')
+        .set('Authorization', user.bearer)
+        .expect(202);
+      return eventually(async () => {
+        const [row] = await listNotifications(api, user);
+        return row?.status === 'failed' ? row : undefined;
+      }, 10_000);
+    }
 
     it('waits out a 429’s Retry-After before sending again', async () => {
       const user = await userWithWebhook('/limited');
@@ -306,15 +318,7 @@ describe('notifications', () => {
       const user = await userWithWebhook('/dead');
       receiver.setMode({ kind: 'fail', status: 503 });
       try {
-        await api
-          .http()
-          .post('/config/me/notifications/test')
-          .set('Authorization', user.bearer)
-          .expect(202);
-        const item = await eventually(async () => {
-          const [row] = await listNotifications(api, user);
-          return row?.status === 'failed' ? row : undefined;
-        }, 10_000);
+        const item = await testSendFails(user);
         expect(item).toMatchObject({ attempts: 3, last_error: 'http_503' });
         const tries = requestsTo('/dead');
         expect(tries).toHaveLength(3);
@@ -330,15 +334,7 @@ describe('notifications', () => {
       const user = await userWithWebhook('/moved');
       receiver.setMode({ kind: 'redirect', location: receiver.url('/elsewhere') });
       try {
-        await api
-          .http()
-          .post('/config/me/notifications/test')
-          .set('Authorization', user.bearer)
-          .expect(202);
-        const item = await eventually(async () => {
-          const [row] = await listNotifications(api, user);
-          return row?.status === 'failed' ? row : undefined;
-        });
+        const item = await testSendFails(user);
         expect(item).toMatchObject({ attempts: 1, last_error: 'redirect_refused' });
         expect(requestsTo('/elsewhere')).toHaveLength(0);
       } finally {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TEST_REDIS_URL } from './support/databases';
@@ -90,7 +91,7 @@ describe('GET /public/clips', () => {
       await testApp.close();
     });
 
-    const waitPastRefresh = () => new Promise((resolve) => setTimeout(resolve, 1_100));
+    const waitPastRefresh = () => sleep(1_100);
     const feed = async (query = '') =>
       (await testApp.http().get(`/public/clips${query}`).expect(200)).body as {
         data: Array<Record<string, unknown> & { id: string }>;

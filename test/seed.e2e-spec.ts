@@ -1,21 +1,13 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import { SecretBox } from '../src/common/crypto/secret-box';
+import { CliRun, lines, runCli } from './support/cli';
 import { createTestDatabase, dropTestDatabase } from './support/databases';
 
-const ROOT = join(__dirname, '..');
 const STREAMERS_CSV = 'test/fixtures/seed/streamers.csv';
 const CLIPS_CSV = 'test/fixtures/seed/clips.csv';
 const PLAIN_SECRET = 'plain-secret-1003';
 const ENCRYPTION_KEY = randomBytes(32);
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 interface RowCounts {
   streamers: number;
@@ -24,35 +16,11 @@ interface RowCounts {
   burst_clips: number;
 }
 
-/**
- * Runs `cli seed …` as the operator would: a child process of its own, configured only through
- * the environment, so exit codes and the stdout/stderr split are the real ones.
- */
+/** `cli seed …`; the encryption key is the one this spec decrypts with. */
 function runSeed(databaseUrl: string, args: string[]): Promise<CliRun> {
-  // The child gets exactly the configuration below (no CLIPADOR_* of ours), and no jest VM flags.
-  const inherited = Object.entries(process.env).filter(
-    ([name]) => !name.startsWith('CLIPADOR_') && name !== 'NODE_OPTIONS',
-  );
-  const env: NodeJS.ProcessEnv = {
-    ...Object.fromEntries(inherited),
-    CLIPADOR_APP_ENV: 'test',
+  return runCli('seed', args, {
     CLIPADOR_DATABASE_URL: databaseUrl,
     CLIPADOR_ENCRYPTION_KEY: ENCRYPTION_KEY.toString('hex'),
-    CLIPADOR_LOG_LEVEL: 'warn',
-  };
-  const tsNode = require.resolve('ts-node/dist/bin.js');
-  const child = spawn(
-    process.execPath,
-    [tsNode, '--transpile-only', 'src/cli.ts', 'seed', ...args],
-    { cwd: ROOT, env },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
@@ -82,10 +50,6 @@ const REJECTIONS = [
   `${CLIPS_CSV}: line 17: unterminated quoted field (a quote opened here is never closed)`,
   'Error: 16 row(s) rejected; the other rows were imported',
 ];
-
-function lines(text: string): string[] {
-  return text.split('\n').filter((line) => line !== '');
-}
 
 describe('cli seed', () => {
   let database: { name: string; url: string };

@@ -1,45 +1,13 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { Client } from 'pg';
+import { CliRun, lines, runCli } from './support/cli';
 import { createTestDatabase, dropTestDatabase } from './support/databases';
 
-const ROOT = join(__dirname, '..');
 const DAY = 86_400_000;
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `cli set-plan …` as an operator runs it: its own process, configured by the environment. */
+/** `cli set-plan …` as an operator runs it. */
 function runSetPlan(databaseUrl: string, args: string[]): Promise<CliRun> {
-  const inherited = Object.entries(process.env).filter(
-    ([name]) => !name.startsWith('CLIPADOR_') && name !== 'NODE_OPTIONS',
-  );
-  const env: NodeJS.ProcessEnv = {
-    ...Object.fromEntries(inherited),
-    CLIPADOR_APP_ENV: 'test',
-    CLIPADOR_DATABASE_URL: databaseUrl,
-    CLIPADOR_LOG_LEVEL: 'warn',
-  };
-  const tsNode = require.resolve('ts-node/dist/bin.js');
-  const child = spawn(
-    process.execPath,
-    [tsNode, '--transpile-only', 'src/cli.ts', 'set-plan', ...args],
-    { cwd: ROOT, env },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli('set-plan', args, { CLIPADOR_DATABASE_URL: databaseUrl });
 }
-
-const lines = (text: string) => text.split('\n').filter((line) => line !== '');
 
 describe('cli set-plan', () => {
   let database: { name: string; url: string };

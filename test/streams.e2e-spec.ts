@@ -1,5 +1,5 @@
 import { SecretBox, SecretDecryptionError } from '../src/common/crypto/secret-box';
-import { StreamsService } from '../src/streams/streams.service';
+import { StreamerSyncService } from '../src/streams/streamer-sync.service';
 import { createStreamer, insertBurst, loginAs, Session } from './support/factories';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -428,11 +428,11 @@ describe('streams', () => {
     });
   });
 
-  describe('StreamsService for ingestion', () => {
-    let service: StreamsService;
+  describe('StreamerSyncService (for ingestion)', () => {
+    let service: StreamerSyncService;
 
     beforeAll(() => {
-      service = testApp.app.get(StreamsService);
+      service = testApp.app.get(StreamerSyncService);
     });
 
     it('lists active streamers only, without any secret', async () => {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { getQueueToken } from '@nestjs/bull';
 import type { Queue } from 'bull';
 import { INGESTION_QUEUE, SyncStreamerJob } from '../src/ingestion/ingestion.jobs';
@@ -17,7 +18,7 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
   throw new Error(`Timed out waiting for ${what}`);
 }
@@ -101,7 +102,7 @@ describe.each([
     for (let slot = 1; slot <= 12; slot++) {
       await scheduler.tick(new Date(first + slot * INTERVAL_SECONDS * 1000));
       if (bull) samples.push(await pendingPerStreamer());
-      await new Promise((resolve) => setTimeout(resolve, 60));
+      await sleep(60);
     }
     // A forced cycle in the middle of it all: streamers with a job pending keep that one.
     await api

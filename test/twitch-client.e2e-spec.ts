@@ -15,7 +15,8 @@ import {
   TwitchRequestError,
   TwitchUnavailableError,
 } from '../src/twitch/twitch.errors';
-import { createRateBudget, TwitchModule } from '../src/twitch/twitch.module';
+import { chooseStore } from '../src/redis/provide-store';
+import { createRateBudget, rateBudgetStores, TwitchModule } from '../src/twitch/twitch.module';
 import { TEST_REDIS_URL } from './support/databases';
 import { TwitchSimulator } from './twitch-simulator/twitch-simulator';
 
@@ -77,7 +78,7 @@ function buildClient(
   const { twitch, redis } = testConfig(sim, options.env);
   return new TwitchClient(
     twitchClientOptions(twitch),
-    createRateBudget(twitch, options.redis ?? null, redis.prefix),
+    createRateBudget(twitch, chooseStore(options.redis, redis.prefix, rateBudgetStores)),
   );
 }
 

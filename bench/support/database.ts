@@ -18,13 +18,6 @@ export function benchDatabaseName(what: string): string {
   return `${DB_PREFIX}_${what}`;
 }
 
-export async function databaseExists(name: string): Promise<boolean> {
-  return withClient(PG_ADMIN_URL, async (client) => {
-    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    return (rowCount ?? 0) > 0;
-  });
-}
-
 export async function dropDatabase(name: string): Promise<void> {
   if (!name.startsWith(DB_PREFIX)) throw new Error(`Not a benchmark database: ${name}`);
   await withClient(PG_ADMIN_URL, (client) =>

@@ -70,8 +70,8 @@ export async function startDeployment(
   sim: TwitchSimulator,
   workers: number,
   extraEnv: Record<string, string> = {},
-  /** Profile the workers: `--cpu-prof` into this directory. */
-  profileDir?: string,
+  /** Node flags of the workers (a BenchProfile's). */
+  workerNodeArgs: string[] = [],
 ): Promise<IngestionDeployment> {
   const redisPrefix = uniqueRedisPrefix(name);
   const env = { ...twitchEnv(sim), ...extraEnv };
@@ -91,7 +91,7 @@ export async function startDeployment(
         roles: 'worker',
         redisPrefix,
         env,
-        nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+        nodeArgs: workerNodeArgs,
       }),
     );
   }
@@ -159,12 +159,6 @@ export async function countRows(url: string): Promise<{ clips: number; bursts: n
     );
     return rows[0];
   });
-}
-
-export function describeDeployment(deployment: IngestionDeployment): string {
-  return deployment.workers
-    .map((worker) => `${worker.name} peak RSS ${worker.peakRssMb().toFixed(0)} MB`)
-    .join(', ');
 }
 
 export { log };

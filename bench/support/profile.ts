@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { RESULTS_DIR } from './settings';
 
 /**
  * A flame summary of a V8 `.cpuprofile` (what `node --cpu-prof` writes): where self time went,
@@ -135,6 +136,33 @@ export function newestProfile(dir: string): string | undefined {
     .filter((name) => name.endsWith('.cpuprofile'))
     .sort();
   return files.length > 0 ? join(dir, files[files.length - 1]) : undefined;
+}
+
+/**
+ * A benchmark's CPU profile, taken when CLIPADOR_BENCH_PROFILE=1: the process under test runs
+ * with `nodeArgs` (`--cpu-prof` into bench/results/profiles/<name>, emptied first), and
+ * `report()` prints the newest profile's summary once it has exited. Without the variable both
+ * do nothing.
+ */
+export class BenchProfile {
+  private readonly dir: string | undefined;
+
+  constructor(name: string) {
+    if (process.env.CLIPADOR_BENCH_PROFILE !== '1') return;
+    this.dir = join(RESULTS_DIR, 'profiles', name);
+    rmSync(this.dir, { recursive: true, force: true });
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  get nodeArgs(): string[] {
+    return this.dir ? ['--cpu-prof', `--cpu-prof-dir=${this.dir}`] : [];
+  }
+
+  report(): void {
+    if (!this.dir) return;
+    const file = newestProfile(this.dir);
+    console.log(file ? formatProfile(summariseProfile(file)) : 'no CPU profile was written');
+  }
 }
 
 if (require.main === module) {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -194,10 +195,6 @@ export function cpuMs(pid: number): number {
   }
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Runs a short-lived `node dist/cli.js …` with the same production environment. */
 export function runCli(databaseUrl: string, args: string[]): string {
   return execFileSync(process.execPath, [join(DIST, 'cli.js'), ...args], {
@@ -256,3 +253,5 @@ export async function startScript(
     },
   };
 }
+
+export { sleep };

@@ -14,7 +14,7 @@ import { JwtAuthGuard } from './guards/jwt-auth.guard';
 import { jwtModuleOptions } from './jwt-key';
 import { JwtStrategy } from './jwt.strategy';
 import { RolesGuard } from './guards/roles.guard';
-import { LoginThrottler } from './login-throttler';
+import { loginLimitersProvider, LoginThrottler } from './login-throttler';
 import { SessionsRepository } from './sessions.repository';
 import { TokenService } from './token.service';
 
@@ -35,6 +35,7 @@ import { TokenService } from './token.service';
     TokenService,
     JwtStrategy,
     LoginThrottler,
+    loginLimitersProvider,
     SessionsRepository,
     // Order matters: authentication establishes the user, then roles are checked.
     { provide: APP_GUARD, useClass: JwtAuthGuard },

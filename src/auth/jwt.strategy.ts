@@ -7,8 +7,8 @@ import { Strategy } from 'passport-jwt';
 import {
   ChangeGenerationsReader,
   RequestWithGenerations,
-} from '../common/cache/change-generations';
-import { AuthenticatedUser } from '../common/decorators/current-user.decorator';
+} from '../change-generations/change-generations';
+import { AuthenticatedUser } from './decorators/current-user.decorator';
 import { AppConfig } from '../config/configuration';
 import { UsersService } from '../users/users.service';
 import { JWT_ALGORITHM, jwtKey } from './jwt-key';

@@ -1,6 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type Redis from 'ioredis';
 import {
   RateLimiterAbstract,
   RateLimiterMemory,
@@ -13,12 +12,39 @@ import { DomainError } from '../common/errors/domain.error';
 import { RateLimitedError } from '../common/errors/rate-limited.error';
 import { clientAddressKey } from '../common/net/client-address';
 import { AppConfig } from '../config/configuration';
-import { InjectRedis } from '../redis/redis.module';
+import { provideStore } from '../redis/provide-store';
 
 /** Longest a throttle counter may take in Redis before the login is answered 503. */
 const REDIS_TIMEOUT_MS = 500;
 /** First step of the per-username delay; it doubles with each failure past the free ones. */
 const DELAY_BASE_MS = 250;
+
+/** Builds one of the throttle's counters: `name` keys it, `points` is its limit in the window. */
+export type LoginLimiterFactory = (name: string, points: number) => RateLimiterAbstract;
+
+/** Injection token of the LoginLimiterFactory (Redis counters, or memory without Redis). */
+export const LOGIN_LIMITERS = Symbol('LOGIN_LIMITERS');
+
+export const loginLimitersProvider = provideStore<LoginLimiterFactory>(LOGIN_LIMITERS, (config) => {
+  const duration = config.get('auth', { infer: true }).loginWindowSeconds;
+  const keyPrefix = (name: string) =>
+    `${config.get('redis', { infer: true }).prefix}:login:${name}`;
+  return {
+    redis: (client) => (name, points) =>
+      new RLWrapperTimeouts({
+        limiter: new RateLimiterRedis({
+          keyPrefix: keyPrefix(name),
+          points,
+          duration,
+          storeClient: client,
+          rejectIfRedisNotReady: true,
+        }),
+        timeoutMs: REDIS_TIMEOUT_MS,
+      }),
+    memory: () => (name, points) =>
+      new RateLimiterMemory({ keyPrefix: keyPrefix(name), points, duration }),
+  };
+});
 
 /** One login attempt, counted before its password is checked. */
 export interface LoginAttempt {
@@ -55,19 +81,11 @@ export class LoginThrottler {
   private readonly freeFailures: number;
   private readonly maxDelayMs: number;
 
-  constructor(config: ConfigService<AppConfig, true>, @InjectRedis() redis: Redis | null) {
+  constructor(
+    config: ConfigService<AppConfig, true>,
+    @Inject(LOGIN_LIMITERS) make: LoginLimiterFactory,
+  ) {
     const auth = config.get('auth', { infer: true });
-    const prefix = `${config.get('redis', { infer: true }).prefix}:login`;
-    const make = (name: string, points: number): RateLimiterAbstract => {
-      const options = { keyPrefix: `${prefix}:${name}`, points, duration: auth.loginWindowSeconds };
-      if (!redis) return new RateLimiterMemory(options);
-      const limiter = new RateLimiterRedis({
-        ...options,
-        storeClient: redis,
-        rejectIfRedisNotReady: true,
-      });
-      return new RLWrapperTimeouts({ limiter, timeoutMs: REDIS_TIMEOUT_MS });
-    };
     this.byPair = make('pair', auth.loginMaxFailuresPerUsernameAddress);
     this.byAddress = make('address', auth.loginMaxFailuresPerAddress);
     // Never refuses: it only counts, for the delay.

@@ -10,7 +10,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ROUTE_BODY_LIMIT } from '../common/route-body-limit';
-import { Public } from '../common/decorators/public.decorator';
+import { Public } from '../auth/decorators/public.decorator';
 import { BillingService } from './billing.service';
 
 /** Kirvano's bodies are a few KB; anything past this is refused with 413 before it is parsed. */

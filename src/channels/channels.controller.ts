@@ -13,8 +13,8 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { ChangeGenerations, RequestGenerations } from '../common/cache/change-generations';
-import { AuthenticatedUser, CurrentUser } from '../common/decorators/current-user.decorator';
+import { ChangeGenerations, RequestGenerations } from '../change-generations/change-generations';
+import { AuthenticatedUser, CurrentUser } from '../auth/decorators/current-user.decorator';
 import { DeliveriesService } from '../deliveries/deliveries.service';
 import { DeliveryHistoryDto } from '../deliveries/dto/delivery.dto';
 import {

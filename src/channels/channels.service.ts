@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { EntityManager } from 'typeorm';
-import type { ChangeGenerations } from '../common/cache/change-generations';
-import type { AuthenticatedUser } from '../common/decorators/current-user.decorator';
+import type { ChangeGenerations } from '../change-generations/change-generations';
+import type { AuthenticatedUser } from '../auth/decorators/current-user.decorator';
 import { ValidationFailedError } from '../common/errors/domain.error';
 import type { AppConfig } from '../config/configuration';
 import {
@@ -51,7 +51,7 @@ interface ResolvedStreamer {
 
 /**
  * The dashboard's Streams page (PRODUCT §12): one user's channel config and subscriptions. Every
- * method acts on the caller only; the streamer rows themselves belong to StreamsService.
+ * method acts on the caller only; the streamer rows themselves belong to the streams module.
  */
 @Injectable()
 export class ChannelsService {

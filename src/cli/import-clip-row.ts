@@ -1,5 +1,5 @@
 import { ClipUpsertRow } from '../clips/clips.service';
-import type { StreamerForSync } from '../streams/streams.service';
+import type { StreamerForSync } from '../streams/streamer-sync.service';
 
 /** A clip as the old service kept it (its CSV export or its database): what both imports read. */
 export interface ImportedClip {

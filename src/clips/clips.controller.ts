@@ -7,7 +7,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ChangeGenerations, RequestGenerations } from '../common/cache/change-generations';
+import { ChangeGenerations, RequestGenerations } from '../change-generations/change-generations';
 import { ClipsService } from './clips.service';
 import { RecentBurstsDto } from './dto/burst.dto';
 import { DEFAULT_SINCE_MINUTES, RecentBurstsQueryDto } from './dto/recent-bursts-query.dto';

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ChangeGenerationsModule } from '../common/cache/change-generations';
+import { ChangeGenerationsModule } from '../change-generations/change-generations';
 import { BurstsRepository } from './bursts.repository';
 import { BurstsService } from './bursts.service';
 import { ClipsController } from './clips.controller';

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { ChangeGenerationsReader } from '../common/cache/change-generations';
+import { ChangeGenerationsReader } from '../change-generations/change-generations';
 import { NewlyStoredClip } from './bursts.service';
-import { BurstClipDto, BurstDto } from './dto/burst.dto';
+import { toBurstDto } from './burst.mapper';
 import { MAX_SINCE_MINUTES } from './dto/recent-bursts-query.dto';
-import { BurstClipRow, ClipsRepository, ClipUpsertRow, RecentBurstRow } from './clips.repository';
+import { ClipsRepository, ClipUpsertRow } from './clips.repository';
 import { RecentBurstsCache } from './recent-bursts.cache';
 
 export type { ClipUpsertRow } from './clips.repository';
@@ -76,35 +76,4 @@ export class ClipsService {
       .map(({ id, clipId, createdAt }) => ({ id, clipId, createdAt }));
     return { inserted, updated: rows.length - inserted.length };
   }
-}
-
-function toBurstDto(row: RecentBurstRow): BurstDto {
-  return {
-    id: row.id,
-    inicio: row.startTime,
-    inicio_iso: row.startTime,
-    fim: row.endTime,
-    streamer: {
-      id: row.streamerId,
-      display_name: row.streamerDisplayName,
-      twitch_user_id: row.streamerTwitchUserId,
-    },
-    clip_count: row.clipCount,
-    ao_vivo: row.aoVivo,
-    clipes: row.clips.map(toBurstClipDto),
-  };
-}
-
-function toBurstClipDto(clip: BurstClipRow): BurstClipDto {
-  return {
-    id: clip.clipId,
-    created_at: clip.createdAt,
-    viewer_count: clip.viewerCount,
-    video_id: clip.videoId,
-    streamer_name: clip.streamerName,
-    streamer_external_id: clip.streamerExternalId,
-    title: clip.title,
-    url: clip.url,
-    thumbnail_url: clip.thumbnailUrl,
-  };
 }

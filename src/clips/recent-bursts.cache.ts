@@ -4,7 +4,7 @@ import { BurstDto } from './dto/burst.dto';
  * The recent-bursts answer, reused until the data under it changes.
  *
  * Bursts change only when a transaction commits, and every such commit moves the `bursts`
- * change counter (see src/common/cache/change-generations.ts). So this keeps a SNAPSHOT: every
+ * change counter (see src/change-generations/change-generations.ts). So this keeps a SNAPSHOT: every
  * burst that started within the longest window a request may ask for (plus a margin), newest
  * first, each already serialised to its JSON bytes, tagged with the counter value read before
  * the query that built it. A request whose own reading of the counter is not newer uses it.

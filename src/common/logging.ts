@@ -4,6 +4,7 @@ import type { Params } from 'nestjs-pino';
 import pino from 'pino';
 import type { Options } from 'pino-http';
 import type { AppSection } from '../config/configuration';
+import { currentLogFields } from './log-context';
 
 /**
  * Paths pino blanks before a line is written. Secrets can reach a log line through headers, request
@@ -62,6 +63,8 @@ export function buildLoggerOptions(
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     genReqId: (request) => request.id ?? requestIdFor(request),
     customProps: () => ({ env: app.env }),
+    // A job's ids (withLogFields) on each of its lines, the Twitch client's included.
+    mixin: currentLogFields,
     autoLogging: { ignore: (request) => request.url?.startsWith('/health') ?? false },
     // A request line names the request and its outcome; headers (CSP, CORS, authorization…)
     // would make every line hundreds of characters long and are not needed at 3 a.m.

@@ -1,7 +1,7 @@
 import { SecretDecryptionError } from '../common/crypto/secret-box';
 import type { TwitchSection } from '../config/configuration';
 import type { ApiMode } from '../streams/entities/streamer.entity';
-import type { StreamerForSync, StreamsService } from '../streams/streams.service';
+import type { StreamerForSync, StreamerSyncService } from '../streams/streamer-sync.service';
 
 export interface TwitchAppCredentials {
   clientId: string;
@@ -59,7 +59,7 @@ export function chooseCredentials(
  * when its mode may need them (an undecryptable secret is a skip with that reason, not a retry).
  */
 export async function credentialsForStreamer(
-  streams: Pick<StreamsService, 'getClientCredentials'>,
+  streams: Pick<StreamerSyncService, 'getClientCredentials'>,
   streamer: StreamerForSync,
   clipador: TwitchAppCredentials | undefined,
   now: Date,

@@ -30,8 +30,7 @@ class SlowHandler extends IngestionJobHandler {
 
   async syncStreamer(job: SyncStreamerJob): Promise<void> {
     this.started.push(job.streamerId);
-    // unref: the interrupted sync's timer must not keep jest alive after the file.
-    await this.stop.race(new Promise((resolve) => setTimeout(resolve, this.syncMs).unref()));
+    await this.stop.race(new Promise((resolve) => setTimeout(resolve, this.syncMs)));
     this.finished.push(job.streamerId);
   }
 }
@@ -40,6 +39,9 @@ describe('InProcessJobQueue on shutdown', () => {
   // The queue reports dropped and abandoned jobs as warnings; not for this output (jest gives
   // each spec file its own module registry, so this stays within the file).
   beforeAll(() => Logger.overrideLogger(false));
+  // Syncs, the grace and the retry timers run on jest's clock, moved by each test.
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
 
   it('finishes the running syncs within the grace and drops the queued ones', async () => {
     const stop = interruption(3_500);
@@ -48,13 +50,16 @@ describe('InProcessJobQueue on shutdown', () => {
     queue.attach(handler);
     await queue.enqueueStreamerSyncs([1, 2, 3].map((streamerId) => ({ cycleId: 'c', streamerId })));
 
-    await queue.beforeApplicationShutdown();
+    const stopping = queue.beforeApplicationShutdown();
+    await jest.advanceTimersByTimeAsync(100);
+    await stopping;
 
     expect(handler.finished).toEqual([1]);
     expect(handler.started).toEqual([1]);
+    expect(stop.isInterrupted).toBe(false);
     // Nothing more is taken once the stop began.
     await queue.enqueueStreamerSyncs([{ cycleId: 'late', streamerId: 4 }]);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await jest.advanceTimersByTimeAsync(60_000);
     expect(handler.started).toEqual([1]);
   });
 
@@ -64,12 +69,16 @@ describe('InProcessJobQueue on shutdown', () => {
     const handler = new SlowHandler(stop, 60_000);
     queue.attach(handler);
     await queue.enqueueStreamerSyncs([{ cycleId: 'c', streamerId: 1 }]);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await jest.advanceTimersByTimeAsync(10);
 
     const started = Date.now();
-    await queue.beforeApplicationShutdown();
+    const stopping = queue.beforeApplicationShutdown();
+    // The grace is 100 ms: then the sync is interrupted and gives up at once.
+    await jest.advanceTimersByTimeAsync(100);
+    await stopping;
 
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(Date.now() - started).toBe(100);
+    expect(stop.isInterrupted).toBe(true);
     expect(handler.started).toEqual([1]);
     expect(handler.finished).toEqual([]);
     await queue.drain();

@@ -1,6 +1,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import { BeforeApplicationShutdown, Logger } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain.error';
+import { LogFields, withLogFields } from '../common/log-context';
 import {
   JOB_POLICIES,
   JOB_SYNC_ALL,
@@ -23,6 +24,8 @@ interface QueuedJob {
   policy: JobPolicy;
   attempt: number;
   run: (finalAttempt: boolean) => Promise<void>;
+  /** On every line the job logs (job, cycle, streamer). */
+  logFields: LogFields;
 }
 
 /** Job ids remembered to refuse duplicates; old ones are forgotten beyond this many. */
@@ -76,19 +79,22 @@ export class InProcessJobQueue extends JobQueue implements BeforeApplicationShut
       policy: JOB_POLICIES[JOB_SYNC_ALL],
       attempt: 0,
       run: () => this.requireHandler().syncAll(job),
+      logFields: { jobId, cycleId: job.cycleId },
     });
     return Promise.resolve(jobId);
   }
 
   enqueueStreamerSyncs(jobs: SyncStreamerJob[]): Promise<void> {
     for (const job of jobs) {
+      const id = streamerJobId(job.cycleId, job.streamerId);
       this.push({
-        id: streamerJobId(job.cycleId, job.streamerId),
+        id,
         name: JOB_SYNC_STREAMER,
         lane: 'streamer',
         policy: JOB_POLICIES[JOB_SYNC_STREAMER],
         attempt: 0,
         run: (finalAttempt) => this.requireHandler().syncStreamer(job, finalAttempt),
+        logFields: { jobId: id, cycleId: job.cycleId, streamerId: job.streamerId },
       });
     }
     return Promise.resolve();
@@ -125,13 +131,14 @@ export class InProcessJobQueue extends JobQueue implements BeforeApplicationShut
     });
   }
 
-  /** Resolves when nothing is queued or running (tests and the seed use it). */
+  /** Resolves when nothing is queued or running (the e2e specs wait on it). */
   async drain(): Promise<void> {
     while (
       this.waiting.cycle.length + this.waiting.streamer.length > 0 ||
       this.running().length > 0 ||
       this.retryTimers.size > 0
     ) {
+      // The global setTimeout (not timers/promises), as for the retry timers: specs fake it.
       await Promise.race([...this.running(), new Promise((resolve) => setTimeout(resolve, 10))]);
     }
   }
@@ -176,7 +183,11 @@ export class InProcessJobQueue extends JobQueue implements BeforeApplicationShut
     }
   }
 
-  private async execute(job: QueuedJob): Promise<void> {
+  private execute(job: QueuedJob): Promise<void> {
+    return withLogFields(job.logFields, () => this.attempt(job));
+  }
+
+  private async attempt(job: QueuedJob): Promise<void> {
     job.attempt++;
     const finalAttempt = job.attempt >= job.policy.attempts;
     try {

@@ -1,12 +1,11 @@
 import { hostname } from 'node:os';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type Redis from 'ioredis';
 import { DomainError } from '../common/errors/domain.error';
 import { withTimeout } from '../common/timeout';
 import { AppConfig } from '../config/configuration';
 import { ingestionCycles, ingestionStreamers } from '../metrics/metrics.registry';
-import { InjectRedis } from '../redis/redis.module';
+import { provideStore } from '../redis/provide-store';
 import {
   CycleTotals,
   IngestionStatusStore,
@@ -101,20 +100,32 @@ export function cycleStaleMs(intervalSeconds: number, jobLockMs: number): number
   return Math.max(3 * intervalSeconds * 1000, 4 * jobLockMs);
 }
 
+/** Injection token of the IngestionStatusStore (Redis, or memory without Redis). */
+export const INGESTION_STATUS_STORE = Symbol('INGESTION_STATUS_STORE');
+
+export const ingestionStatusStoreProvider = provideStore<IngestionStatusStore>(
+  INGESTION_STATUS_STORE,
+  (config) => {
+    const { intervalSeconds, jobLockMs } = config.get('ingestion', { infer: true });
+    const settings = { staleMs: cycleStaleMs(intervalSeconds, jobLockMs) };
+    return {
+      redis: (client, prefix) => new RedisIngestionStatusStore(client, prefix, settings),
+      memory: () => new MemoryIngestionStatusStore(settings),
+    };
+  },
+);
+
 /** Liveness of workers and progress of sync cycles, shared by every process through Redis. */
 @Injectable()
 export class IngestionStatusService {
   readonly workerId = `${hostname()}:${process.pid}`;
-  private readonly store: IngestionStatusStore;
   private readonly intervalMs: number;
 
-  constructor(config: ConfigService<AppConfig, true>, @InjectRedis() redis: Redis | null) {
-    const ingestion = config.get('ingestion', { infer: true });
-    this.intervalMs = ingestion.intervalSeconds * 1000;
-    const settings = { staleMs: cycleStaleMs(ingestion.intervalSeconds, ingestion.jobLockMs) };
-    this.store = redis
-      ? new RedisIngestionStatusStore(redis, config.get('redis', { infer: true }).prefix, settings)
-      : new MemoryIngestionStatusStore(settings);
+  constructor(
+    config: ConfigService<AppConfig, true>,
+    @Inject(INGESTION_STATUS_STORE) private readonly store: IngestionStatusStore,
+  ) {
+    this.intervalMs = config.get('ingestion', { infer: true }).intervalSeconds * 1000;
   }
 
   heartbeat(): Promise<void> {

@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { LuaScript } from '../redis/lua-script';
+import { defineScripts, ScriptCall, ScriptDefinition } from '../redis/redis-script';
 
 export type StreamerOutcome = 'synced' | 'skipped' | 'failed';
 
@@ -261,7 +261,10 @@ end
 `;
 
 /** KEYS: current, cycle. ARGV: cycleId, now, staleMs, force, ttl seconds, cycle key prefix. */
-const claimCycleScript = new LuaScript(`${IS_LIVE}
+const CLAIM_CYCLE: ScriptDefinition = {
+  name: 'clipadorIngestionClaimCycle',
+  numberOfKeys: 2,
+  lua: `${IS_LIVE}
 local now = tonumber(ARGV[2])
 local current = redis.call('GET', KEYS[1])
 local other = current and current ~= ARGV[1]
@@ -277,19 +280,27 @@ else
 end
 if not other then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[5]) end
 return ARGV[1]
-`);
+`,
+};
 
 /** KEYS: current, cycle. ARGV: cycleId. */
-const releaseCycleScript = new LuaScript(`
+const RELEASE_CYCLE: ScriptDefinition = {
+  name: 'clipadorIngestionReleaseCycle',
+  numberOfKeys: 2,
+  lua: `
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 redis.call('DEL', KEYS[2])
-`);
+`,
+};
 
 /**
  * KEYS: cycle, counted. ARGV: cycleId, now, staleMs, ttl seconds, pending key prefix, cycle key
  * prefix, then the streamer ids.
  */
-const markPendingScript = new LuaScript(`${IS_LIVE}
+const MARK_PENDING: ScriptDefinition = {
+  name: 'clipadorIngestionMarkPending',
+  numberOfKeys: 2,
+  lua: `${IS_LIVE}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
 local now = tonumber(ARGV[2])
 local staleMs = tonumber(ARGV[3])
@@ -312,14 +323,19 @@ end
 redis.call('HINCRBY', KEYS[1], 'total', added)
 redis.call('HSET', KEYS[1], 'progressAt', ARGV[2])
 return taken
-`);
+`,
+};
 
 /** KEYS: cycle, counted, current. ARGV: cycleId, now. */
-const finishPlanningScript = new LuaScript(`${COMPLETE_IF_DONE}
+const FINISH_PLANNING: ScriptDefinition = {
+  name: 'clipadorIngestionFinishPlanning',
+  numberOfKeys: 3,
+  lua: `${COMPLETE_IF_DONE}
 if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 redis.call('HSET', KEYS[1], 'planning', '0', 'progressAt', ARGV[2])
 return completeIfDone(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
-`);
+`,
+};
 
 /**
  * Clears the streamer's pending mark (if this cycle's), adds it to the cycle's counted set and,
@@ -328,7 +344,10 @@ return completeIfDone(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
  * (or neither) see completion.
  * KEYS: cycle, counted, pending, current. ARGV: streamer id, outcome, ttl seconds, cycleId, now.
  */
-const recordOutcomeScript = new LuaScript(`${COMPLETE_IF_DONE}
+const RECORD_OUTCOME: ScriptDefinition = {
+  name: 'clipadorIngestionRecordOutcome',
+  numberOfKeys: 4,
+  lua: `${COMPLETE_IF_DONE}
 if redis.call('GET', KEYS[3]) == ARGV[4] then redis.call('DEL', KEYS[3]) end
 if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return nil end
@@ -336,29 +355,52 @@ redis.call('EXPIRE', KEYS[2], ARGV[3])
 redis.call('HINCRBY', KEYS[1], ARGV[2], 1)
 redis.call('HSET', KEYS[1], 'progressAt', ARGV[5])
 return completeIfDone(KEYS[1], KEYS[2], KEYS[4], ARGV[4])
-`);
+`,
+};
 
 /** Keeps the latest: cycles may finish out of order. */
-const markSyncFinishedScript = new LuaScript(`
+const MARK_SYNC_FINISHED: ScriptDefinition = {
+  name: 'clipadorIngestionMarkSyncFinished',
+  numberOfKeys: 1,
+  lua: `
 local v = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tonumber(ARGV[1]) > v then redis.call('SET', KEYS[1], ARGV[1]) end
-`);
+`,
+};
 
 /** Only the current cycle's id, if it is live. KEYS: current. ARGV: now, staleMs, prefix. */
-const currentCycleScript = new LuaScript(`${IS_LIVE}
+const CURRENT_CYCLE: ScriptDefinition = {
+  name: 'clipadorIngestionCurrentCycle',
+  numberOfKeys: 1,
+  lua: `${IS_LIVE}
 local current = redis.call('GET', KEYS[1])
 if current and isLive(ARGV[3] .. current, tonumber(ARGV[1]), tonumber(ARGV[2])) then
   return current
 end
 return false
-`);
+`,
+};
+
+const SCRIPTS = {
+  claimCycle: CLAIM_CYCLE,
+  releaseCycle: RELEASE_CYCLE,
+  markPending: MARK_PENDING,
+  finishPlanning: FINISH_PLANNING,
+  recordOutcome: RECORD_OUTCOME,
+  markSyncFinished: MARK_SYNC_FINISHED,
+  currentCycle: CURRENT_CYCLE,
+};
 
 export class RedisIngestionStatusStore implements IngestionStatusStore {
+  private readonly scripts: Record<keyof typeof SCRIPTS, ScriptCall>;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly settings: CycleStoreSettings,
-  ) {}
+  ) {
+    this.scripts = defineScripts(redis, SCRIPTS);
+  }
 
   private key(...parts: string[]): string {
     return [this.prefix, 'ingestion', ...parts].join(':');
@@ -380,8 +422,7 @@ export class RedisIngestionStatusStore implements IngestionStatusStore {
   }
 
   async claimCycle(cycleId: string, now: number, force: boolean): Promise<string> {
-    const result = await claimCycleScript.run(
-      this.redis,
+    const result = await this.scripts.claimCycle(
       [this.key('cycle-current'), this.key('cycle', cycleId)],
       [
         cycleId,
@@ -396,16 +437,14 @@ export class RedisIngestionStatusStore implements IngestionStatusStore {
   }
 
   async releaseCycle(cycleId: string): Promise<void> {
-    await releaseCycleScript.run(
-      this.redis,
+    await this.scripts.releaseCycle(
       [this.key('cycle-current'), this.key('cycle', cycleId)],
       [cycleId],
     );
   }
 
   async currentCycle(now: number): Promise<string | undefined> {
-    const result = await currentCycleScript.run(
-      this.redis,
+    const result = await this.scripts.currentCycle(
       [this.key('cycle-current')],
       [now, this.settings.staleMs, `${this.key('cycle')}:`],
     );
@@ -416,8 +455,7 @@ export class RedisIngestionStatusStore implements IngestionStatusStore {
     const taken: number[] = [];
     // Slices keep each script (which blocks Redis while it runs) short.
     for (let start = 0; start < streamerIds.length; start += MARK_SLICE) {
-      const result = (await markPendingScript.run(
-        this.redis,
+      const result = (await this.scripts.markPending(
         [this.key('cycle', cycleId), this.key('cycle', cycleId, 'counted')],
         [
           cycleId,
@@ -435,8 +473,7 @@ export class RedisIngestionStatusStore implements IngestionStatusStore {
   }
 
   async finishPlanning(cycleId: string, now: number): Promise<CycleTotals | undefined> {
-    const result = (await finishPlanningScript.run(
-      this.redis,
+    const result = (await this.scripts.finishPlanning(
       [
         this.key('cycle', cycleId),
         this.key('cycle', cycleId, 'counted'),
@@ -453,8 +490,7 @@ export class RedisIngestionStatusStore implements IngestionStatusStore {
     outcome: StreamerOutcome,
     now: number,
   ): Promise<CycleTotals | undefined> {
-    const result = (await recordOutcomeScript.run(
-      this.redis,
+    const result = (await this.scripts.recordOutcome(
       [
         this.key('cycle', cycleId),
         this.key('cycle', cycleId, 'counted'),
@@ -467,7 +503,7 @@ export class RedisIngestionStatusStore implements IngestionStatusStore {
   }
 
   async markSyncFinished(at: number): Promise<void> {
-    await markSyncFinishedScript.run(this.redis, [this.key('last-sync-finished-at')], [at]);
+    await this.scripts.markSyncFinished([this.key('last-sync-finished-at')], [at]);
   }
 
   async lastSyncFinishedAt(): Promise<number | undefined> {

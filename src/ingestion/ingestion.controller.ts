@@ -8,7 +8,7 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { Roles } from '../common/decorators/roles.decorator';
+import { Roles } from '../auth/decorators/roles.decorator';
 import { RequestSyncDto } from './dto/request-sync.dto';
 import { IngestionStatusService } from './ingestion-status.service';
 import { SyncCyclePlanner } from './sync-cycle.planner';

@@ -10,15 +10,19 @@ import { TwitchModule } from '../twitch/twitch.module';
 import { BullJobQueue } from './bull-job-queue';
 import { InProcessJobQueue } from './in-process-job-queue';
 import { InProcessWorker } from './in-process-worker';
-import { IngestionStatusService } from './ingestion-status.service';
+import { IngestionStatusModule } from './ingestion-status.module';
 import { IngestionController } from './ingestion.controller';
+import { IngestionMetrics } from './ingestion.metrics';
 import { INGESTION_CYCLE_QUEUE, INGESTION_QUEUE } from './ingestion.jobs';
 import { IngestionProcessor } from './ingestion.processor';
 import { IngestionScheduler } from './ingestion.scheduler';
 import { IngestionService } from './ingestion.service';
 import { IngestionJobHandler, JobQueue } from './job-queue';
+import { StreamerSync } from './streamer-sync';
+import { streamerSyncLockProvider } from './streamer-sync-lock';
 import { SyncCyclePlanner } from './sync-cycle.planner';
 import { SyncInterruption } from './sync-interruption';
+import { SyncWriter } from './sync-writer';
 import { WorkerHeartbeat } from './worker-heartbeat';
 
 /**
@@ -36,11 +40,15 @@ export class IngestionModule {
       ClipsModule,
       TwitchModule,
       DeliveriesModule,
+      IngestionStatusModule,
     ];
     const providers: Provider[] = [
       IngestionService,
+      StreamerSync,
+      SyncWriter,
       SyncCyclePlanner,
-      IngestionStatusService,
+      streamerSyncLockProvider,
+      IngestionMetrics,
       SyncInterruption,
       { provide: IngestionJobHandler, useExisting: IngestionService },
     ];
@@ -85,14 +93,8 @@ export class IngestionModule {
       providers.push(IngestionScheduler);
     }
 
-    return {
-      module: IngestionModule,
-      // Global so that /health/worker (HealthModule) can read the worker status it keeps.
-      global: true,
-      imports,
-      controllers: [IngestionController],
-      providers,
-      exports: [IngestionService, IngestionStatusService, JobQueue],
-    };
+    // Nothing is exported: what another module reads of ingestion (the worker status for
+    // /health/worker) is IngestionStatusModule's, which that module imports itself.
+    return { module: IngestionModule, imports, controllers: [IngestionController], providers };
   }
 }

@@ -8,6 +8,7 @@ import {
 import { ConfigService } from '@nestjs/config';
 import type { Job, Queue } from 'bull';
 import type Redis from 'ioredis';
+import { withLogFields } from '../common/log-context';
 import { AppConfig } from '../config/configuration';
 import {
   INGESTION_CYCLE_QUEUE,
@@ -63,24 +64,35 @@ export class IngestionProcessor implements OnApplicationBootstrap, BeforeApplica
     const stopped = (error: unknown) =>
       this.logger.error({ err: (error as Error).message }, 'worker_stopped');
     this.cycles
-      .process(JOB_SYNC_ALL, 1, (job: Job<SyncAllJob>) => this.handler.syncAll(job.data))
+      .process(JOB_SYNC_ALL, 1, (job: Job<SyncAllJob>) =>
+        withLogFields({ jobId: String(job.id), cycleId: job.data.cycleId }, () =>
+          this.handler.syncAll(job.data),
+        ),
+      )
       .catch(stopped);
     this.queue
-      .process(JOB_SYNC_STREAMER, concurrency, async (job: Job<SyncStreamerJob>) => {
-        const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        try {
-          await this.handler.syncStreamer(job.data, finalAttempt);
-        } catch (error) {
-          if (error instanceof SyncInterruptedError) {
-            // Bull counts the interrupted run as a failed attempt; allowing one more (in this
-            // copy of the job only) makes sure it is retried, by whichever worker is up, after
-            // its usual backoff, even if this was its last attempt.
-            job.opts.attempts = Math.max(job.opts.attempts ?? 1, job.attemptsMade + 2);
-          }
-          throw error;
-        }
-      })
+      .process(JOB_SYNC_STREAMER, concurrency, (job: Job<SyncStreamerJob>) =>
+        withLogFields(
+          { jobId: String(job.id), cycleId: job.data.cycleId, streamerId: job.data.streamerId },
+          () => this.syncStreamer(job),
+        ),
+      )
       .catch(stopped);
+  }
+
+  private async syncStreamer(job: Job<SyncStreamerJob>): Promise<void> {
+    const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    try {
+      await this.handler.syncStreamer(job.data, finalAttempt);
+    } catch (error) {
+      if (error instanceof SyncInterruptedError) {
+        // Bull counts the interrupted run as a failed attempt; allowing one more (in this copy
+        // of the job only) makes sure it is retried, by whichever worker is up, after its usual
+        // backoff, even if this was its last attempt.
+        job.opts.attempts = Math.max(job.opts.attempts ?? 1, job.attemptsMade + 2);
+      }
+      throw error;
+    }
   }
 
   /** Stops taking jobs, lets running ones finish within the grace, then interrupts the rest. */

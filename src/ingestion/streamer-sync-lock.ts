@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
-import { LuaScript } from '../redis/lua-script';
+import { defineScript, ScriptCall, ScriptDefinition } from '../redis/redis-script';
+import { provideStore } from '../redis/provide-store';
 
 /**
  * Keeps two workers from syncing one streamer at the same time (a scheduled cycle overlapping a
@@ -42,20 +43,34 @@ export class MemoryStreamerSyncLock implements StreamerSyncLock {
 }
 
 /** Deletes the key only if it still holds our token (it may have expired and been retaken). */
-const releaseScript = new LuaScript(`
+const RELEASE: ScriptDefinition = {
+  name: 'clipadorSyncLockRelease',
+  numberOfKeys: 1,
+  lua: `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`);
+return 0`,
+};
 
 /** Extends the key's expiry only if it still holds our token. */
-const extendScript = new LuaScript(`
+const EXTEND: ScriptDefinition = {
+  name: 'clipadorSyncLockExtend',
+  numberOfKeys: 1,
+  lua: `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0`);
+return 0`,
+};
 
 export class RedisStreamerSyncLock implements StreamerSyncLock {
+  private readonly releaseScript: ScriptCall;
+  private readonly extendScript: ScriptCall;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-  ) {}
+  ) {
+    this.releaseScript = defineScript(redis, RELEASE);
+    this.extendScript = defineScript(redis, EXTEND);
+  }
 
   async acquire(streamerId: number, ttlMs: number): Promise<string | undefined> {
     const token = randomUUID();
@@ -64,15 +79,23 @@ export class RedisStreamerSyncLock implements StreamerSyncLock {
   }
 
   async extend(streamerId: number, token: string, ttlMs: number): Promise<boolean> {
-    const extended = await extendScript.run(this.redis, [this.key(streamerId)], [token, ttlMs]);
+    const extended = await this.extendScript([this.key(streamerId)], [token, ttlMs]);
     return extended === 1;
   }
 
   async release(streamerId: number, token: string): Promise<void> {
-    await releaseScript.run(this.redis, [this.key(streamerId)], [token]);
+    await this.releaseScript([this.key(streamerId)], [token]);
   }
 
   private key(streamerId: number): string {
     return `${this.prefix}:ingestion:sync-lock:${streamerId}`;
   }
 }
+
+/** Injection token of the StreamerSyncLock (Redis, or memory without Redis). */
+export const STREAMER_SYNC_LOCK = Symbol('STREAMER_SYNC_LOCK');
+
+export const streamerSyncLockProvider = provideStore<StreamerSyncLock>(STREAMER_SYNC_LOCK, () => ({
+  redis: (client, prefix) => new RedisStreamerSyncLock(client, prefix),
+  memory: () => new MemoryStreamerSyncLock(),
+}));

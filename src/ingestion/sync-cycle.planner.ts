@@ -6,7 +6,7 @@ import { AppConfig, IngestionSection } from '../config/configuration';
 import { credentialLabel } from '../metrics/metrics.registry';
 import { NotificationsService } from '../notifications/notifications.service';
 import { LiveStreamRow } from '../streams/streams.repository';
-import { StreamerForSync, StreamsService } from '../streams/streams.service';
+import { StreamerForSync, StreamerSyncService } from '../streams/streamer-sync.service';
 import type { LiveCheck } from '../twitch/helix.types';
 import { TwitchClient } from '../twitch/twitch.client';
 import { appCredentials, credentialsForStreamer, TwitchAppCredentials } from './credentials';
@@ -62,7 +62,7 @@ export class SyncCyclePlanner {
   private readonly pointsPerInterval: number;
 
   constructor(
-    private readonly streams: StreamsService,
+    private readonly streams: StreamerSyncService,
     private readonly queue: JobQueue,
     private readonly status: IngestionStatusService,
     private readonly twitch: TwitchClient,

@@ -8,11 +8,26 @@ function interruption(timeoutMs: number): SyncInterruption {
   return new SyncInterruption(config as unknown as ConfigService<AppConfig, true>);
 }
 
-/** Work that takes `ms`; unref'd, so the long ones left behind do not hold the test worker open. */
+/** Work that takes `ms` of the (fake) clock. */
 const after = <T>(ms: number, value: T) =>
-  new Promise<T>((resolve) => setTimeout(() => resolve(value), ms).unref());
+  new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
+
+/** Whether `promise` has settled by now (after the microtasks already due). */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  promise.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  await jest.advanceTimersByTimeAsync(0);
+  return done;
+}
 
 describe('SyncInterruption', () => {
+  // The grace and the settle wait are timers: the clock moves only when a test says so.
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
   it('gives running jobs the stop timeout less a reserve, and never less than nothing', () => {
     expect(interruption(9_000).graceMs).toBe(6_000);
     expect(interruption(1_000).graceMs).toBe(0);
@@ -20,9 +35,13 @@ describe('SyncInterruption', () => {
 
   it('lets work that finishes within the grace finish, without interrupting it', async () => {
     const stop = interruption(3_200);
-    const work = stop.race(after(50, 'fetched'));
+    const work = stop.race(after(150, 'fetched'));
+    const drained = stop.drain(work);
 
-    await expect(stop.drain(work)).resolves.toBe('finished');
+    await jest.advanceTimersByTimeAsync(149);
+    expect(await settled(drained)).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    await expect(drained).resolves.toBe('finished');
     await expect(work).resolves.toBe('fetched');
     expect(stop.isInterrupted).toBe(false);
   });
@@ -31,8 +50,12 @@ describe('SyncInterruption', () => {
     const stop = interruption(3_100);
     const work = stop.race(after(10_000, 'never'));
     const drained = stop.drain(work);
+    const outcome = expect(work).rejects.toBeInstanceOf(SyncInterruptedError);
 
-    await expect(work).rejects.toBeInstanceOf(SyncInterruptedError);
+    await jest.advanceTimersByTimeAsync(99);
+    expect(stop.isInterrupted).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    await outcome;
     await expect(drained).resolves.toBe('interrupted');
     expect(() => stop.check()).toThrow(SyncInterruptedError);
     await expect(stop.race(Promise.resolve('late'))).rejects.toBeInstanceOf(SyncInterruptedError);
@@ -41,8 +64,14 @@ describe('SyncInterruption', () => {
   it('gives up on work that ignores the interruption, after a bounded wait', async () => {
     const stop = interruption(3_050);
     const started = Date.now();
+    const drained = stop.drain(after(60_000, 'stuck'));
 
-    await expect(stop.drain(after(60_000, 'stuck'))).resolves.toBe('abandoned');
+    // The grace (50 ms), then the wait for interrupted work to settle (1.5 s), no longer.
+    await jest.advanceTimersByTimeAsync(50 + 1_499);
+    expect(await settled(drained)).toBe(false);
+    expect(stop.isInterrupted).toBe(true);
+    await jest.advanceTimersByTimeAsync(1);
+    await expect(drained).resolves.toBe('abandoned');
     expect(Date.now() - started).toBeLessThan(3_000);
   });
 });

@@ -86,16 +86,17 @@ export class SyncInterruption {
   }
 }
 
-/** True when `done` settles within `ms`, false otherwise. */
+/**
+ * True when `done` settles within `ms`, false otherwise. On the global setTimeout, not
+ * node:timers/promises, so that the unit specs drive the grace with jest's fake timers.
+ */
 async function within(done: Promise<boolean>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
+  const elapsed = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
   try {
-    return await Promise.race([
-      done,
-      new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), ms);
-      }),
-    ]);
+    return await Promise.race([done, elapsed]);
   } finally {
     clearTimeout(timer);
   }

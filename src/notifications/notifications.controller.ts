@@ -10,7 +10,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { AuthenticatedUser, CurrentUser } from '../common/decorators/current-user.decorator';
+import { AuthenticatedUser, CurrentUser } from '../auth/decorators/current-user.decorator';
 import {
   DEFAULT_NOTIFICATIONS_LIMIT,
   MAX_NOTIFICATIONS_LIMIT,

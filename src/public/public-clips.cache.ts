@@ -5,7 +5,7 @@ import { PublicClipDto } from './dto/public-clip.dto';
  *
  * It keeps a SNAPSHOT of the newest MAX_PUBLIC_CLIPS clips of active streamers, each already
  * serialised, tagged with the `clips` change counter read before the query that built it
- * (src/common/cache/change-generations.ts; the counter moves at the commit of anything that
+ * (src/change-generations/change-generations.ts; the counter moves at the commit of anything that
  * changes what the feed shows, whoever wrote it). A request for `limit` clips gets the first
  * `limit` of them; the final `{"data":[…]}` bytes are kept per limit.
  *

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ChangeGenerationsReader } from '../common/cache/change-generations';
+import { ChangeGenerationsReader } from '../change-generations/change-generations';
 import { AppConfig } from '../config/configuration';
 import { PublicClipsCache } from './public-clips.cache';
 import { PublicClipsRepository } from './public-clips.repository';

@@ -1,14 +1,5 @@
-import {
-  CanActivate,
-  ExecutionContext,
-  Inject,
-  Injectable,
-  Logger,
-  Provider,
-} from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { CanActivate, ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type Redis from 'ioredis';
 import {
   RateLimiterAbstract,
   RateLimiterMemory,
@@ -16,8 +7,7 @@ import {
   RateLimiterRes,
 } from 'rate-limiter-flexible';
 import { DomainError } from '../common/errors/domain.error';
-import { AppConfig } from '../config/configuration';
-import { REDIS } from '../redis/redis.module';
+import { provideStore } from '../redis/provide-store';
 import { clientAddressKey } from './client-address';
 
 /** Injection token of the public routes' limiter (Redis-backed, or memory without Redis). */
@@ -30,23 +20,25 @@ export const PUBLIC_RATE_LIMITER = Symbol('PUBLIC_RATE_LIMITER');
  * counted per process); without Redis, in memory. An address over its limit is remembered in
  * memory until its window ends, so a flood from it costs no Redis round trip.
  */
-export const publicRateLimiterProvider: Provider = {
-  provide: PUBLIC_RATE_LIMITER,
-  inject: [ConfigService, REDIS],
-  useFactory: (config: ConfigService<AppConfig, true>, redis: Redis | null) => {
+export const publicRateLimiterProvider = provideStore<RateLimiterAbstract>(
+  PUBLIC_RATE_LIMITER,
+  (config) => {
     const { rateLimit, rateWindowSeconds } = config.get('publicClips', { infer: true });
     const limits = { points: rateLimit, duration: rateWindowSeconds };
-    const memory = new RateLimiterMemory({ ...limits, keyPrefix: 'public' });
-    if (!redis) return memory;
-    return new RateLimiterRedis({
-      ...limits,
-      storeClient: redis,
-      keyPrefix: `${config.get('redis', { infer: true }).prefix}:public-rate`,
-      insuranceLimiter: memory,
-      inMemoryBlockOnConsumed: rateLimit + 1,
-    });
+    const memory = () => new RateLimiterMemory({ ...limits, keyPrefix: 'public' });
+    return {
+      redis: (client, prefix) =>
+        new RateLimiterRedis({
+          ...limits,
+          storeClient: client,
+          keyPrefix: `${prefix}:public-rate`,
+          insuranceLimiter: memory(),
+          inMemoryBlockOnConsumed: rateLimit + 1,
+        }),
+      memory,
+    };
   },
-};
+);
 
 /**
  * Counts every request of a public route against its client address (`request.ip`: the socket's

@@ -6,7 +6,7 @@ import {
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Public } from '../common/decorators/public.decorator';
+import { Public } from '../auth/decorators/public.decorator';
 import { PublicClipsDto } from './dto/public-clip.dto';
 import { DEFAULT_PUBLIC_CLIPS, PublicClipsQueryDto } from './dto/public-clips-query.dto';
 import { PublicClipsService } from './public-clips.service';

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ChangeGenerationsModule } from '../common/cache/change-generations';
+import { ChangeGenerationsModule } from '../change-generations/change-generations';
 import { PublicClipsRepository } from './public-clips.repository';
 import { PublicClipsService } from './public-clips.service';
 import { PublicController } from './public.controller';

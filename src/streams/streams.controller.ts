@@ -12,7 +12,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { Roles } from '../common/decorators/roles.decorator';
+import { Roles } from '../auth/decorators/roles.decorator';
 import { CreateStreamerDto } from './dto/create-streamer.dto';
 import { StreamerDto } from './dto/streamer.dto';
 import { MAX_ROW_ID, RowIdParam } from './row-id.param';

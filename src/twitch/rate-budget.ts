@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RateLimitReport } from './rate-limit-headers';
 import { TwitchRateLimitedError } from './twitch.errors';
 
@@ -181,11 +182,6 @@ export class MemoryRateBudgetStore implements RateBudgetStore {
     settleInState(this.state(clientId), ticketId, report);
     return Promise.resolve();
   }
-
-  /** For tests and diagnostics. */
-  snapshot(clientId: string): Readonly<BudgetState> | undefined {
-    return this.states.get(clientId);
-  }
 }
 
 /** A reserved point; settle it exactly once with what the answer said. */
@@ -205,7 +201,7 @@ export interface Timing {
 
 export const realTiming: Timing = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms) => sleep(ms),
   random: () => Math.random(),
 };
 

@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { LuaScript } from '../redis/lua-script';
+import { defineScript, ScriptCall, ScriptDefinition } from '../redis/redis-script';
 import { BudgetSettings, RateBudgetStore, ReserveOutcome } from './rate-budget';
 import { RateLimitReport } from './rate-limit-headers';
 
@@ -84,14 +84,28 @@ return 1
 
 const KEY_TTL_MS = 60 * 60 * 1000;
 
-const reserveScript = new LuaScript(RESERVE_SCRIPT);
-const settleScript = new LuaScript(SETTLE_SCRIPT);
+export const RESERVE: ScriptDefinition = {
+  name: 'clipadorBudgetReserve',
+  numberOfKeys: 2,
+  lua: RESERVE_SCRIPT,
+};
+export const SETTLE: ScriptDefinition = {
+  name: 'clipadorBudgetSettle',
+  numberOfKeys: 2,
+  lua: SETTLE_SCRIPT,
+};
 
 export class RedisRateBudgetStore implements RateBudgetStore {
+  private readonly reserveScript: ScriptCall;
+  private readonly settleScript: ScriptCall;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly keyPrefix: string,
-  ) {}
+  ) {
+    this.reserveScript = defineScript(redis, RESERVE);
+    this.settleScript = defineScript(redis, SETTLE);
+  }
 
   keysFor(clientId: string): [string, string] {
     const base = `${this.keyPrefix}budget:{${clientId}}`;
@@ -104,7 +118,7 @@ export class RedisRateBudgetStore implements RateBudgetStore {
     nonce: string,
     settings: BudgetSettings,
   ): Promise<ReserveOutcome> {
-    const reply = await reserveScript.run(this.redis, this.keysFor(clientId), [
+    const reply = await this.reserveScript(this.keysFor(clientId), [
       now,
       nonce,
       settings.margin,
@@ -127,7 +141,7 @@ export class RedisRateBudgetStore implements RateBudgetStore {
     report: RateLimitReport | undefined,
     settings: BudgetSettings,
   ): Promise<void> {
-    await settleScript.run(this.redis, this.keysFor(clientId), [
+    await this.settleScript(this.keysFor(clientId), [
       ticketId,
       report ? '1' : '0',
       report?.limit ?? 0,

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { TwitchSection } from '../config/configuration';
 import {
@@ -18,6 +19,7 @@ import {
 import { HttpAnswer, HttpTimeoutError, HttpTransport } from './http-transport';
 import { BudgetTicket, RateBudget } from './rate-budget';
 import { parseRateLimitHeaders, RateLimitReport } from './rate-limit-headers';
+import { AttemptResult, classifyAnswer, Endpoint } from './twitch-answers';
 import { IssuedToken, TwitchTokenCache } from './twitch-token.cache';
 import {
   TwitchCredentialsError,
@@ -59,6 +61,21 @@ const MAX_STREAM_PAGES = 3;
 const MAX_REJECTIONS = 10;
 /** Twitch's own messages are short; anything longer is not worth carrying in an error. */
 const MAX_MESSAGE_LENGTH = 200;
+
+/** One request as the retry loop sees it; `attempt` sends once (a network error is returned). */
+interface Exchange<T> {
+  endpoint: Endpoint;
+  clientId: string;
+  /** For logs and errors: `GET /clips`, `POST /token`. */
+  what: string;
+  attempt(): Promise<{ answer?: HttpAnswer; report?: RateLimitReport; error?: unknown }>;
+  /** The 2xx body as the caller wants it, undefined when malformed. */
+  parse(body: string): T | undefined;
+  /** Drops the token the last attempt used (Helix only). */
+  renewToken?(): void;
+}
+
+const isSuccess = (status: number) => status >= 200 && status < 300;
 
 /** Why an attempt failed, as a job handler or operator needs it: no message text, no URL. */
 function describeFailure(error: unknown): string {
@@ -229,72 +246,136 @@ export class TwitchClient implements OnApplicationShutdown {
     return users;
   }
 
-  /** One Helix GET, with token, budget, timeout, retries and rate-limit waits. */
-  private async helixGet<T>(
+  /** One Helix GET: an app token and a point of the budget per attempt, then the answer table. */
+  private helixGet<T>(
     credentials: TwitchCredentials,
     resource: 'clips' | 'users' | 'streams',
     params: URLSearchParams,
   ): Promise<HelixPage<T>> {
     const { clientId } = credentials;
-    const what = `GET /${resource}`;
     const url = `${this.options.apiUrl}/${resource}?${params.toString()}`;
     // Budget waits and 429 waits together are bounded per request, not per attempt.
     const deadline = Date.now() + this.options.maxRateWaitMs;
+    let token = '';
+    return this.exchange<HelixPage<T>>({
+      endpoint: 'helix',
+      clientId,
+      what: `GET /${resource}`,
+      attempt: async () => {
+        token = await this.tokens.get(credentials);
+        const ticket = await this.budget.acquire(clientId, deadline);
+        if (ticket.waitedMs > 0) {
+          this.logger.debug({ clientId, waitedMs: ticket.waitedMs }, 'twitch_budget_waited');
+        }
+        const credential = credentialLabel(clientId);
+        let answer: HttpAnswer;
+        try {
+          answer = await this.http.send(url, {
+            method: 'GET',
+            headers: {
+              'Client-Id': clientId,
+              Authorization: `Bearer ${token}`,
+              Accept: 'application/json',
+            },
+          });
+        } catch (error) {
+          twitchRequests.inc({ credential, resource, status: '0' });
+          await this.settle(ticket, undefined);
+          return { error };
+        }
+        const report = parseRateLimitHeaders(answer.headers, answer.status);
+        twitchRequests.inc({ credential, resource, status: String(answer.status) });
+        if (report) twitchPointsRemaining.set({ credential }, report.remaining);
+        await this.settle(ticket, report);
+        if (answer.status >= 200 && answer.status < 300 && !report) {
+          this.warnMissingHeaders(clientId);
+        }
+        return { answer, report };
+      },
+      parse: (body) => {
+        const page = parseJson(body);
+        return isHelixPage<T>(page) ? page : undefined;
+      },
+      renewToken: () => this.tokens.invalidate(credentials, token),
+    });
+  }
+
+  /** The client-credentials grant. The secret goes in the form body, never in a URL. */
+  private requestToken(credentials: TwitchCredentials): Promise<IssuedToken> {
+    const { clientId } = credentials;
+    return this.exchange<IssuedToken>({
+      endpoint: 'token',
+      clientId,
+      what: 'POST /token',
+      attempt: async () => {
+        try {
+          const answer = await this.http.send(`${this.options.authUrl}/token`, {
+            method: 'POST',
+            headers: {
+              'Content-Type': 'application/x-www-form-urlencoded',
+              Accept: 'application/json',
+            },
+            body: new URLSearchParams({
+              client_id: clientId,
+              client_secret: credentials.clientSecret,
+              grant_type: 'client_credentials',
+            }).toString(),
+          });
+          return { answer };
+        } catch (error) {
+          return { error };
+        }
+      },
+      parse: (body) => {
+        const token = parseJson(body) as Partial<Record<string, unknown>> | undefined;
+        const accessToken = token?.access_token;
+        const expiresIn = token?.expires_in;
+        if (typeof accessToken !== 'string' || !accessToken || typeof expiresIn !== 'number') {
+          return undefined;
+        }
+        this.logger.debug({ clientId }, 'twitch_token_issued');
+        return { accessToken, expiresInSeconds: expiresIn };
+      },
+    });
+  }
+
+  /**
+   * The one retry loop: sends attempts until the answer table (twitch-answers.ts) says ok or
+   * gives up, within its bounds (maxRetries backoffs, one token renewal, MAX_REJECTIONS 429s).
+   * Errors from before the send (no token, no budget in time) end the request as they are.
+   */
+  private async exchange<T>(request: Exchange<T>): Promise<T> {
+    const { clientId, what } = request;
     let failures = 0;
     let rejections = 0;
     let renewed = false;
-
     for (;;) {
-      const token = await this.tokens.get(credentials);
-      const ticket = await this.budget.acquire(clientId, deadline);
-      if (ticket.waitedMs > 0) {
-        this.logger.debug({ clientId, waitedMs: ticket.waitedMs }, 'twitch_budget_waited');
-      }
+      const attempt = await request.attempt();
+      const { answer } = attempt;
+      const value = answer && isSuccess(answer.status) ? request.parse(answer.body) : undefined;
+      const result: AttemptResult = answer
+        ? { kind: 'answer', status: answer.status, bodyUsable: value !== undefined }
+        : { kind: 'network' };
+      const action = classifyAnswer(request.endpoint, result);
+      const status = answer?.status ?? 0;
 
-      let answer: HttpAnswer;
-      try {
-        answer = await this.http.send(url, {
-          method: 'GET',
-          headers: {
-            'Client-Id': clientId,
-            Authorization: `Bearer ${token}`,
-            Accept: 'application/json',
-          },
-        });
-      } catch (error) {
-        twitchRequests.inc({ credential: credentialLabel(clientId), resource, status: '0' });
-        await this.settle(ticket, undefined);
+      if (action === 'ok') return value!;
+      if (action === 'retry') {
         failures += 1;
-        await this.backoffOrThrow(clientId, what, failures, describeFailure(error));
+        let failure = `status ${status}`;
+        if (!answer) failure = describeFailure(attempt.error);
+        else if (isSuccess(status)) failure = 'malformed answer';
+        await this.backoffOrThrow(clientId, what, failures, failure);
         continue;
       }
-
-      const report = parseRateLimitHeaders(answer.headers, answer.status);
-      const credential = credentialLabel(clientId);
-      twitchRequests.inc({ credential, resource, status: String(answer.status) });
-      if (report) twitchPointsRemaining.set({ credential }, report.remaining);
-      await this.settle(ticket, report);
-      const { status } = answer;
-
-      if (status >= 200 && status < 300) {
-        if (!report) this.warnMissingHeaders(clientId);
-        const page = parseJson(answer.body);
-        if (isHelixPage<T>(page)) return page;
-        failures += 1;
-        await this.backoffOrThrow(clientId, what, failures, 'malformed answer');
-        continue;
-      }
-      if (status === 401) {
-        if (renewed) {
-          this.logger.warn({ clientId, status }, 'twitch_credentials_rejected');
-          throw new TwitchCredentialsError(clientId, status);
-        }
+      if (action === 'renew-token' && !renewed && request.renewToken) {
         renewed = true;
-        this.tokens.invalidate(credentials, token);
+        request.renewToken();
         this.logger.log({ clientId, status }, 'twitch_token_renewed');
         continue;
       }
-      if (status === 429) {
+      if (action === 'wait-reset') {
+        const { report } = attempt;
         rejections += 1;
         this.logger.warn(
           {
@@ -308,69 +389,17 @@ export class TwitchClient implements OnApplicationShutdown {
         if (rejections > MAX_REJECTIONS) {
           throw new TwitchRateLimitedError(clientId, report ? new Date(report.resetAt) : undefined);
         }
-        // With headers, the budget now holds the next request until Ratelimit-Reset (+ jitter);
+        // With headers, the budget now holds the next attempt until Ratelimit-Reset (+ jitter);
         // without them there is nothing to wait for, so back off as after an error.
         if (!report) await sleep(this.backoffDelay(rejections));
         continue;
       }
-      if (status >= 500) {
-        failures += 1;
-        await this.backoffOrThrow(clientId, what, failures, `status ${status}`);
-        continue;
+      if (action === 'give-up') {
+        throw new TwitchRequestError(clientId, what, status, twitchMessage(answer?.body ?? ''));
       }
-      throw new TwitchRequestError(clientId, what, status, twitchMessage(answer.body));
-    }
-  }
-
-  /** The client-credentials grant. The secret goes in the form body, never in a URL. */
-  private async requestToken(credentials: TwitchCredentials): Promise<IssuedToken> {
-    const { clientId } = credentials;
-    const what = 'POST /token';
-    let failures = 0;
-    for (;;) {
-      let answer: HttpAnswer;
-      try {
-        answer = await this.http.send(`${this.options.authUrl}/token`, {
-          method: 'POST',
-          headers: {
-            'Content-Type': 'application/x-www-form-urlencoded',
-            Accept: 'application/json',
-          },
-          body: new URLSearchParams({
-            client_id: clientId,
-            client_secret: credentials.clientSecret,
-            grant_type: 'client_credentials',
-          }).toString(),
-        });
-      } catch (error) {
-        failures += 1;
-        await this.backoffOrThrow(clientId, what, failures, describeFailure(error));
-        continue;
-      }
-
-      const { status } = answer;
-      if (status >= 200 && status < 300) {
-        const token = parseJson(answer.body) as Partial<Record<string, unknown>> | undefined;
-        const accessToken = token?.access_token;
-        const expiresIn = token?.expires_in;
-        if (typeof accessToken === 'string' && accessToken && typeof expiresIn === 'number') {
-          this.logger.debug({ clientId }, 'twitch_token_issued');
-          return { accessToken, expiresInSeconds: expiresIn };
-        }
-        failures += 1;
-        await this.backoffOrThrow(clientId, what, failures, 'malformed answer');
-        continue;
-      }
-      if (status === 400 || status === 401 || status === 403) {
-        this.logger.warn({ clientId, status }, 'twitch_credentials_rejected');
-        throw new TwitchCredentialsError(clientId, status);
-      }
-      if (status === 429 || status >= 500) {
-        failures += 1;
-        await this.backoffOrThrow(clientId, what, failures, `status ${status}`);
-        continue;
-      }
-      throw new TwitchRequestError(clientId, what, status, twitchMessage(answer.body));
+      // 'credentials-rejected', or a 401 after the one renewal.
+      this.logger.warn({ clientId, status }, 'twitch_credentials_rejected');
+      throw new TwitchCredentialsError(clientId, status);
     }
   }
 
@@ -414,8 +443,4 @@ export class TwitchClient implements OnApplicationShutdown {
     // time (every request is a probe): safe, but slow.
     this.logger.warn({ clientId }, 'twitch_ratelimit_headers_missing');
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

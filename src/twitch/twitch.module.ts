@@ -1,24 +1,25 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type Redis from 'ioredis';
 import type { AppConfig, TwitchSection } from '../config/configuration';
-import { REDIS } from '../redis/redis.module';
-import { MemoryRateBudgetStore, RateBudget } from './rate-budget';
+import { provideStore, StoreChoice } from '../redis/provide-store';
+import { MemoryRateBudgetStore, RateBudget, RateBudgetStore } from './rate-budget';
 import { RedisRateBudgetStore } from './redis-rate-budget.store';
 import { TWITCH_CLIENT_OPTIONS, TwitchClient, twitchClientOptions } from './twitch.client';
 
+/** Injection token of the RateBudgetStore. */
+export const RATE_BUDGET_STORE = Symbol('RATE_BUDGET_STORE');
+
 /**
- * The budget every TwitchClient of this process uses: in Redis when Redis is configured (shared by
- * every worker process), else in memory (one process is then the only spender).
+ * Where the budget is kept: in Redis when Redis is configured (shared by every worker process),
+ * else in memory (one process is then the only spender).
  */
-export function createRateBudget(
-  section: TwitchSection,
-  redis: Redis | null,
-  redisPrefix: string,
-): RateBudget {
-  const store = redis
-    ? new RedisRateBudgetStore(redis, `${redisPrefix}:twitch:`)
-    : new MemoryRateBudgetStore();
+export const rateBudgetStores: StoreChoice<RateBudgetStore> = {
+  redis: (client, prefix) => new RedisRateBudgetStore(client, `${prefix}:twitch:`),
+  memory: () => new MemoryRateBudgetStore(),
+};
+
+/** The budget every TwitchClient of this process uses. */
+export function createRateBudget(section: TwitchSection, store: RateBudgetStore): RateBudget {
   return new RateBudget(store, {
     margin: section.rateMargin,
     // A reservation outlives its request (at most one timeout) by a margin for a stalled loop.
@@ -36,16 +37,12 @@ export function createRateBudget(
       useFactory: (config: ConfigService<AppConfig, true>) =>
         twitchClientOptions(config.get('twitch', { infer: true })),
     },
+    provideStore(RATE_BUDGET_STORE, () => rateBudgetStores),
     {
       provide: RateBudget,
-      // REDIS comes from the global RedisModule; optional so the module also boots without it.
-      inject: [ConfigService, { token: REDIS, optional: true }],
-      useFactory: (config: ConfigService<AppConfig, true>, redis: Redis | null | undefined) =>
-        createRateBudget(
-          config.get('twitch', { infer: true }),
-          redis ?? null,
-          config.get('redis', { infer: true }).prefix,
-        ),
+      inject: [ConfigService, RATE_BUDGET_STORE],
+      useFactory: (config: ConfigService<AppConfig, true>, store: RateBudgetStore) =>
+        createRateBudget(config.get('twitch', { infer: true }), store),
     },
     TwitchClient,
   ],

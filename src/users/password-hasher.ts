@@ -11,9 +11,6 @@ const pbkdf2Async = promisify(pbkdf2);
 /** bcrypt work factor; 10 is the floor TARGETS.md sets, 12 costs ~4× more per login. */
 export const BCRYPT_COST = 11;
 
-/** bcrypt reads only the first 72 bytes of a password: longer ones are refused where one is set. */
-export const MAX_PASSWORD_BYTES = 72;
-
 /** passlib's `pbkdf2_sha256`, the old Python service's format: `$pbkdf2-sha256$rounds$salt$hash`. */
 const LEGACY_PBKDF2 = /^\$pbkdf2-sha256\$(\d+)\$([./A-Za-z0-9]*)\$([./A-Za-z0-9]+)$/;
 

@@ -1,5 +1,5 @@
 import type { Queue } from 'bull';
-import { CLIPADOR_APP, minutesAgo, simulatorEnv } from '../support/ingestion';
+import { minutesAgo, simulatorEnv } from '../support/ingestion';
 import { TwitchSimulator } from '../twitch-simulator/twitch-simulator';
 import {
   enqueueStreamerSync,
@@ -12,6 +12,7 @@ import {
   StoredRows,
   storedRows,
 } from './support/scenario';
+import { FaultRig } from './support/rig';
 import { PrivatePostgres, PrivateRedis } from './support/servers';
 import { ServiceProcess } from './support/service-process';
 
@@ -24,6 +25,7 @@ import { ServiceProcess } from './support/service-process';
 const STREAMERS = ['8001', '8002', '8003'];
 
 describe('two workers syncing the same streamer at once', () => {
+  let rig: FaultRig;
   let postgres: PrivatePostgres;
   let redis: PrivateRedis;
   let sim: TwitchSimulator;
@@ -32,13 +34,9 @@ describe('two workers syncing the same streamer at once', () => {
   const queues: Queue[] = [];
 
   beforeAll(async () => {
-    [postgres, redis, sim] = await Promise.all([
-      PrivatePostgres.start(),
-      PrivateRedis.start(),
-      // Both workers are fetching at the same time when their syncs start together.
-      TwitchSimulator.start({ rateLimit: null, latencyMs: 200 }),
-    ]);
-    sim.addApp(CLIPADOR_APP.clientId, CLIPADOR_APP.clientSecret);
+    // Both workers are fetching at the same time when their syncs start together.
+    rig = await FaultRig.start({ simulator: { rateLimit: null, latencyMs: 200 } });
+    ({ postgres, redis, sim } = rig);
     // 8001: one burst of three and a clip alone; 8002: two bursts; 8003: no burst.
     for (const [streamer, minutes] of [
       ['8001', [40, 39.5, 39, 30]],
@@ -75,8 +73,7 @@ describe('two workers syncing the same streamer at once', () => {
   });
 
   afterAll(async () => {
-    await sim?.close();
-    await Promise.all([postgres?.destroy(), redis?.destroy()]);
+    await rig?.stop();
   });
 
   async function start(name: string, env: Record<string, string>): Promise<ServiceProcess> {

@@ -1,5 +1,5 @@
 import type { Queue } from 'bull';
-import { CLIPADOR_APP, simulatorEnv } from '../support/ingestion';
+import { simulatorEnv } from '../support/ingestion';
 import { TwitchSimulator } from '../twitch-simulator/twitch-simulator';
 import {
   addBurstClips,
@@ -11,6 +11,7 @@ import {
   insertStreamer,
   jobState,
 } from './support/scenario';
+import { FaultRig } from './support/rig';
 import { PrivatePostgres, PrivateRedis } from './support/servers';
 import { ServiceProcess } from './support/service-process';
 
@@ -24,6 +25,7 @@ import { ServiceProcess } from './support/service-process';
 const JOB_LOCK_MS = 3_000;
 
 describe('deliveries under worker faults', () => {
+  let rig: FaultRig;
   let postgres: PrivatePostgres;
   let redis: PrivateRedis;
   let sim: TwitchSimulator;
@@ -33,12 +35,8 @@ describe('deliveries under worker faults', () => {
   const SUBSCRIBERS = 3;
 
   beforeAll(async () => {
-    [postgres, redis, sim] = await Promise.all([
-      PrivatePostgres.start(),
-      PrivateRedis.start(),
-      TwitchSimulator.start({ rateLimit: null }),
-    ]);
-    sim.addApp(CLIPADOR_APP.clientId, CLIPADOR_APP.clientSecret);
+    rig = await FaultRig.start();
+    ({ postgres, redis, sim } = rig);
   });
 
   afterEach(async () => {
@@ -48,8 +46,7 @@ describe('deliveries under worker faults', () => {
   });
 
   afterAll(async () => {
-    await sim?.close();
-    await Promise.all([postgres?.destroy(), redis?.destroy()]);
+    await rig?.stop();
   });
 
   async function start(name: string, env: Record<string, string>): Promise<ServiceProcess> {

@@ -1,7 +1,7 @@
 import { getQueueToken } from '@nestjs/bull';
 import type { Queue } from 'bull';
 import { INGESTION_QUEUE, streamerJobId } from '../../src/ingestion/ingestion.jobs';
-import { CLIPADOR_APP, minutesAgo, simulatorEnv, syncAndWait } from '../support/ingestion';
+import { minutesAgo, simulatorEnv, syncAndWait } from '../support/ingestion';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TwitchSimulator } from '../twitch-simulator/twitch-simulator';
 import {
@@ -15,6 +15,7 @@ import {
   jobState,
   storedRows,
 } from './support/scenario';
+import { FaultRig } from './support/rig';
 import { PrivatePostgres, PrivateRedis } from './support/servers';
 
 /**
@@ -23,6 +24,7 @@ import { PrivatePostgres, PrivateRedis } from './support/servers';
  * the database, the interrupted jobs are retried, and no half-written sync survives.
  */
 describe('PostgreSQL stopped during a sync', () => {
+  let rig: FaultRig;
   let postgres: PrivatePostgres;
   let redis: PrivateRedis;
   let sim: TwitchSimulator;
@@ -30,12 +32,8 @@ describe('PostgreSQL stopped during a sync', () => {
   let bearer: string;
 
   beforeAll(async () => {
-    [postgres, redis, sim] = await Promise.all([
-      PrivatePostgres.start(),
-      PrivateRedis.start(),
-      TwitchSimulator.start({ rateLimit: null }),
-    ]);
-    sim.addApp(CLIPADOR_APP.clientId, CLIPADOR_APP.clientSecret);
+    rig = await FaultRig.start();
+    ({ postgres, redis, sim } = rig);
     app = await startTestApp({
       databaseUrl: postgres.url(),
       env: {
@@ -49,8 +47,7 @@ describe('PostgreSQL stopped during a sync', () => {
 
   afterAll(async () => {
     await app?.close();
-    await sim?.close();
-    await Promise.all([postgres?.destroy(), redis?.destroy()]);
+    await rig?.stop();
   });
 
   it('fails and retries the interrupted jobs, keeps no partial rows, and answers 503 on /health/ready until it is back', async () => {

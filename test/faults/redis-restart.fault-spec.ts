@@ -1,7 +1,7 @@
 import { getQueueToken } from '@nestjs/bull';
 import type { Queue } from 'bull';
 import { INGESTION_CYCLE_QUEUE, JOB_SYNC_ALL } from '../../src/ingestion/ingestion.jobs';
-import { CLIPADOR_APP, minutesAgo, simulatorEnv, syncAndWait } from '../support/ingestion';
+import { minutesAgo, simulatorEnv, syncAndWait } from '../support/ingestion';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TwitchSimulator } from '../twitch-simulator/twitch-simulator';
 import {
@@ -11,6 +11,7 @@ import {
   eventually,
   insertStreamer,
 } from './support/scenario';
+import { FaultRig } from './support/rig';
 import { PrivatePostgres, PrivateRedis } from './support/servers';
 
 /**
@@ -19,6 +20,7 @@ import { PrivatePostgres, PrivateRedis } from './support/servers';
  * worker picks up again on its own.
  */
 describe('Redis restarted', () => {
+  let rig: FaultRig;
   let postgres: PrivatePostgres;
   let redis: PrivateRedis;
   let sim: TwitchSimulator;
@@ -26,12 +28,8 @@ describe('Redis restarted', () => {
   let bearer: string;
 
   beforeAll(async () => {
-    [postgres, redis, sim] = await Promise.all([
-      PrivatePostgres.start(),
-      PrivateRedis.start(),
-      TwitchSimulator.start({ rateLimit: null }),
-    ]);
-    sim.addApp(CLIPADOR_APP.clientId, CLIPADOR_APP.clientSecret);
+    rig = await FaultRig.start();
+    ({ postgres, redis, sim } = rig);
     app = await startTestApp({
       databaseUrl: postgres.url(),
       env: { ...simulatorEnv(sim), CLIPADOR_ROLES: 'api,worker', CLIPADOR_REDIS_URL: redis.url },
@@ -41,8 +39,7 @@ describe('Redis restarted', () => {
 
   afterAll(async () => {
     await app?.close();
-    await sim?.close();
-    await Promise.all([postgres?.destroy(), redis?.destroy()]);
+    await rig?.stop();
   });
 
   async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number }> {

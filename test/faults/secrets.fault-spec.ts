@@ -5,6 +5,7 @@ import { minutesAgo } from '../support/ingestion';
 import { TwitchSimulator } from '../twitch-simulator/twitch-simulator';
 import { http, HttpAnswer, HttpOptions } from './support/http';
 import { eventually } from './support/scenario';
+import { FaultRig } from './support/rig';
 import { PrivatePostgres, PrivateRedis } from './support/servers';
 import { ServiceProcess } from './support/service-process';
 
@@ -71,6 +72,7 @@ async function dumpRedis(redis: Redis): Promise<string> {
 }
 
 describe('secrets stay secret', () => {
+  let rig: FaultRig;
   let postgres: PrivatePostgres;
   let redis: PrivateRedis;
   let sim: TwitchSimulator;
@@ -89,11 +91,8 @@ describe('secrets stay secret', () => {
   }
 
   beforeAll(async () => {
-    [postgres, redis, sim] = await Promise.all([
-      PrivatePostgres.start(),
-      PrivateRedis.start(),
-      TwitchSimulator.start({ rateLimit: null }),
-    ]);
+    rig = await FaultRig.start({ clipadorApp: false });
+    ({ postgres, redis, sim } = rig);
     sim.addApp('clipador-app', CLIPADOR_SECRET.value);
     sim.addApp('own-app', OWN_SECRET.value);
     sim.addApp('trial-app', TRIAL_SECRET.value);
@@ -322,8 +321,7 @@ describe('secrets stay secret', () => {
 
   afterAll(async () => {
     await Promise.all([api?.kill(), worker?.kill()]);
-    await sim?.close();
-    await Promise.all([postgres?.destroy(), redis?.destroy()]);
+    await rig?.stop();
   });
 
   const secrets = [

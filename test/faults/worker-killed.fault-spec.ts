@@ -1,7 +1,7 @@
 import type { Queue } from 'bull';
 import Redis from 'ioredis';
 import { INGESTION_QUEUE } from '../../src/ingestion/ingestion.jobs';
-import { CLIPADOR_APP, simulatorEnv } from '../support/ingestion';
+import { simulatorEnv } from '../support/ingestion';
 import { TwitchSimulator } from '../twitch-simulator/twitch-simulator';
 import {
   addBurstClips,
@@ -15,6 +15,7 @@ import {
   jobState,
   storedRows,
 } from './support/scenario';
+import { FaultRig } from './support/rig';
 import { PrivatePostgres, PrivateRedis } from './support/servers';
 import { ServiceProcess } from './support/service-process';
 
@@ -28,6 +29,7 @@ const JOB_LOCK_MS = 3_000;
 const PREFIX = 'killed';
 
 describe('a worker killed mid-job', () => {
+  let rig: FaultRig;
   let postgres: PrivatePostgres;
   let redis: PrivateRedis;
   let sim: TwitchSimulator;
@@ -36,12 +38,8 @@ describe('a worker killed mid-job', () => {
   const workers: ServiceProcess[] = [];
 
   beforeAll(async () => {
-    [postgres, redis, sim] = await Promise.all([
-      PrivatePostgres.start(),
-      PrivateRedis.start(),
-      TwitchSimulator.start({ rateLimit: null }),
-    ]);
-    sim.addApp(CLIPADOR_APP.clientId, CLIPADOR_APP.clientSecret);
+    rig = await FaultRig.start();
+    ({ postgres, redis, sim } = rig);
     queue = ingestionQueue(redis.url, PREFIX);
     inspector = redis.client();
   });
@@ -54,8 +52,7 @@ describe('a worker killed mid-job', () => {
   afterAll(async () => {
     await queue?.close();
     inspector?.disconnect();
-    await sim?.close();
-    await Promise.all([postgres?.destroy(), redis?.destroy()]);
+    await rig?.stop();
   });
 
   async function startWorker(name: string): Promise<ServiceProcess> {

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '../../src/config/configuration';
+import { buildDataSourceOptions, runMigrations } from '../../src/database/data-source-options';
 
 /**
  * Where the e2e suite finds PostgreSQL. It connects to the `postgres` database to create and
@@ -43,4 +46,22 @@ export async function createTestDatabase(): Promise<{ name: string; url: string 
 
 export async function dropTestDatabase(name: string): Promise<void> {
   await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+}
+
+/**
+ * Migrates the (empty) database at `url` to the latest schema: the templates that spec files
+ * copy, for the e2e suite on the shared server and for the fault suite's private clusters.
+ */
+export async function migrateTemplate(url: string): Promise<void> {
+  const { database } = loadConfig({
+    CLIPADOR_APP_ENV: 'test',
+    CLIPADOR_DATABASE_URL: url,
+    CLIPADOR_DATABASE_LOGGING: 'false',
+  });
+  const dataSource = await new DataSource(buildDataSourceOptions(database)).initialize();
+  try {
+    await runMigrations(dataSource, false);
+  } finally {
+    await dataSource.destroy();
+  }
 }

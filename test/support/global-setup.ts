@@ -1,9 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { loadConfig } from '../../src/config/configuration';
-import { buildDataSourceOptions, runMigrations } from '../../src/database/data-source-options';
-import { databaseUrl, withAdminClient } from './databases';
+import { databaseUrl, migrateTemplate, withAdminClient } from './databases';
 
 /**
  * Migrates one template database for this run; each spec file then copies it (CREATE DATABASE
@@ -16,15 +13,5 @@ export default async function globalSetup(): Promise<void> {
   const template = `${prefix}_template`;
   await withAdminClient((client) => client.query(`CREATE DATABASE "${template}"`));
 
-  const { database } = loadConfig({
-    CLIPADOR_APP_ENV: 'test',
-    CLIPADOR_DATABASE_URL: databaseUrl(template),
-    CLIPADOR_DATABASE_LOGGING: 'false',
-  });
-  const dataSource = await new DataSource(buildDataSourceOptions(database)).initialize();
-  try {
-    await runMigrations(dataSource, false);
-  } finally {
-    await dataSource.destroy();
-  }
+  await migrateTemplate(databaseUrl(template));
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { IngestionStatusService } from '../../src/ingestion/ingestion-status.service';
 import { TwitchSimulator } from '../twitch-simulator/twitch-simulator';
 import { TestApp } from './test-app';
@@ -38,7 +39,7 @@ export async function syncAndWait(
   while (Date.now() < deadline) {
     const finished = (await status.workerHealth()).lastSyncAt?.getTime() ?? 0;
     if (finished > before) return (response.body as { job_id: string }).job_id;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
   throw new Error(`The sync did not finish within ${timeoutMs} ms`);
 }

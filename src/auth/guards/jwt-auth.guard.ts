@@ -2,8 +2,8 @@ import { isNativeError } from 'node:util/types';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Passport } from 'passport';
-import { AuthenticatedRequest } from '../../common/decorators/current-user.decorator';
-import { IS_PUBLIC_KEY } from '../../common/decorators/public.decorator';
+import { AuthenticatedRequest } from '../decorators/current-user.decorator';
+import { IS_PUBLIC_KEY } from '../decorators/public.decorator';
 import { JWT_STRATEGY, JwtStrategy } from '../jwt.strategy';
 import { InvalidTokenError } from '../token.service';
 

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthenticatedRequest } from '../../common/decorators/current-user.decorator';
-import { ROLES_KEY } from '../../common/decorators/roles.decorator';
+import { AuthenticatedRequest } from '../decorators/current-user.decorator';
+import { ROLES_KEY } from '../decorators/roles.decorator';
 import { DomainError } from '../../common/errors/domain.error';
 
 /** Runs after JwtAuthGuard: a route with @Roles(...) needs the caller to hold one of them. */

@@ -5,7 +5,8 @@ import { BurstsService } from '../../clips/bursts.service';
 import { ClipsService } from '../../clips/clips.service';
 import { byCreatedAtThenId, importedClipToUpsertRow } from '../import-clip-row';
 import { ValidationFailedError } from '../../common/errors/domain.error';
-import { StreamsService } from '../../streams/streams.service';
+import { StreamerImportService } from '../../streams/streamer-import.service';
+import { StreamerSyncService } from '../../streams/streamer-sync.service';
 import { baseSlotsForPlan } from '../../users/plan-rules';
 import { LegacyImportRepository } from './legacy-import.repository';
 import { emptyReport, LegacyImportReport, note, reject } from './legacy-report';
@@ -132,7 +133,8 @@ export class LegacyImportService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly streams: StreamsService,
+    private readonly imports: StreamerImportService,
+    private readonly streams: StreamerSyncService,
     private readonly clips: ClipsService,
     private readonly bursts: BurstsService,
     private readonly repository: LegacyImportRepository,
@@ -347,7 +349,7 @@ export class LegacyImportService {
     if (streamer) {
       report.tables.streamers.skipped++;
     } else {
-      report.tables.streamers[await this.streams.importStreamer(manager, mapping.input)]++;
+      report.tables.streamers[await this.imports.importStreamer(manager, mapping.input)]++;
       [streamer] = await this.streams.findByTwitchUserIds(manager, twitchUserId);
       if (mapping.inactiveReason) {
         await this.streams.recordSyncProblem(

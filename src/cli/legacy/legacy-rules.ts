@@ -10,7 +10,7 @@ import {
   TWITCH_USER_ID_PATTERN,
 } from '../../streams/dto/create-streamer.dto';
 import { API_MODES, ApiMode } from '../../streams/entities/streamer.entity';
-import { StreamerImport } from '../../streams/streams.service';
+import { StreamerImport } from '../../streams/streamer-import.service';
 import { UserRole } from '../../users/entities/user.entity';
 import { LegacyRow } from './legacy-source';
 
@@ -167,7 +167,7 @@ export interface StreamerMapping {
 }
 
 /**
- * A streamer row as `StreamsService.importStreamer` takes it. A column the old table lacks (the
+ * A streamer row as `StreamerImportService.importStreamer` takes it. A column the old table lacks (the
  * `migrations` shape has no api_mode or credentials) stays undefined: a new streamer gets the
  * default, a stored one keeps its value. api_mode is lower-cased (upper case was seen); an unknown
  * one makes the streamer inactive with the reason on it, as does `client` without credentials.

@@ -1,7 +1,8 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { CreateStreamerDto, TWITCH_USER_ID_PATTERN } from '../../streams/dto/create-streamer.dto';
-import { credentialProblems, StreamerImport } from '../../streams/streams.service';
+import { StreamerImport } from '../../streams/streamer-import.service';
+import { credentialProblems } from '../../streams/streamer-rules';
 import { parseTimestamp } from './timestamp';
 
 /** A row's cell by column name: undefined when the file has no such column. */
@@ -47,7 +48,7 @@ const SIGNED_INTEGER = /^[+-]?\d+$/;
  * expects first (CSV has only text); a cell that does not convert is handed over as it is, so that
  * the DTO's own message names the requirement. `api_mode` is lower-cased (old exports say
  * `CLIENT`). An empty cell is `null` (the API's default, or no value); a missing column is
- * `undefined` (an existing streamer keeps that field; see StreamsService.importStreamer).
+ * `undefined` (an existing streamer keeps that field; see StreamerImportService.importStreamer).
  */
 export const STREAMER_ROWS: RowSpec<StreamerImport> = {
   kind: 'streamers',

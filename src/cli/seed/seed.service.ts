@@ -6,11 +6,11 @@ import { ClipsService } from '../../clips/clips.service';
 import { byCreatedAtThenId, importedClipToUpsertRow } from '../import-clip-row';
 import { ValidationFailedError } from '../../common/errors/domain.error';
 import {
-  StreamerForSync,
   StreamerImport,
   StreamerImportOutcome,
-  StreamsService,
-} from '../../streams/streams.service';
+  StreamerImportService,
+} from '../../streams/streamer-import.service';
+import { StreamerForSync, StreamerSyncService } from '../../streams/streamer-sync.service';
 import { readSeedFile, Rejection, SeedFileContent, SeedRow } from './seed-file';
 import { CLIP_ROWS, ClipSeedRow, STREAMER_ROWS } from './seed-rows';
 
@@ -54,7 +54,8 @@ export class SeedService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly streams: StreamsService,
+    private readonly imports: StreamerImportService,
+    private readonly streams: StreamerSyncService,
     private readonly clips: ClipsService,
     private readonly bursts: BurstsService,
   ) {}
@@ -132,7 +133,7 @@ export class SeedService {
     row: SeedRow<StreamerImport>,
   ): Promise<StreamerImportOutcome | Rejection> {
     try {
-      return await scope.transaction((manager) => this.streams.importStreamer(manager, row.value));
+      return await scope.transaction((manager) => this.imports.importStreamer(manager, row.value));
     } catch (error) {
       if (!(error instanceof ValidationFailedError)) throw error;
       return { line: row.line, reason: error.problems.map((p) => p.message).join('; ') };

@@ -4,7 +4,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Change generations: one counter per cached view of the data (`users`, `bursts`), bumped once
  * by every committed transaction that changed what that view shows. A process may reuse an
  * answer built from generation g for as long as the counter still reads g (see
- * src/common/cache/change-generations.ts), in every process, since the counter lives here.
+ * src/change-generations/change-generations.ts), in every process, since the counter lives here.
  *
  * The bump is done by the database, not by the code that writes, so no writer can forget it:
  * the service, the CLI, a test or an operator in psql. Two steps keep it cheap and free of lock

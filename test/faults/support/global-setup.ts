@@ -2,9 +2,7 @@ import 'reflect-metadata';
 import { chmodSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { loadConfig } from '../../../src/config/configuration';
-import { buildDataSourceOptions, runMigrations } from '../../../src/database/data-source-options';
+import { migrateTemplate } from '../../support/databases';
 import { transpileService } from './build';
 import { buildDir, postgresTemplateDir, RUN_DIR_ENV } from './run-dir';
 import { initCluster, PrivatePostgres } from './servers';
@@ -27,17 +25,7 @@ export default async function globalSetup(): Promise<void> {
   initCluster(postgresTemplateDir());
   const postgres = await PrivatePostgres.start({ dir: postgresTemplateDir(), fromTemplate: false });
   try {
-    const { database } = loadConfig({
-      CLIPADOR_APP_ENV: 'test',
-      CLIPADOR_DATABASE_URL: postgres.url(),
-      CLIPADOR_DATABASE_LOGGING: 'false',
-    });
-    const dataSource = await new DataSource(buildDataSourceOptions(database)).initialize();
-    try {
-      await runMigrations(dataSource, false);
-    } finally {
-      await dataSource.destroy();
-    }
+    await migrateTemplate(postgres.url());
   } finally {
     await postgres.halt('fast');
   }

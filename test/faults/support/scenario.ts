@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createSecretKey, randomUUID } from 'node:crypto';
 import Bull, { Job, JobStatus, Queue } from 'bull';
 import jwt from 'jsonwebtoken';
@@ -31,13 +32,11 @@ export async function eventually<T>(
       const reason = last instanceof Error ? `: ${last.message}` : '';
       throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${reason}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
+    await sleep(everyMs);
   }
 }
 
-export async function sleep(ms: number): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { sleep };
 
 /** A user row and an access token for it, signed as the service signs them (no login needed). */
 export async function accessToken(

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import Redis from 'ioredis';
 import { Child, describeExit } from './child';
@@ -36,10 +37,6 @@ const isRoot = process.getuid?.() === 0;
 /** Makes `path` the postgres user's when we are root (PostgreSQL runs as postgres). */
 function giveToPostgres(path: string): void {
   if (isRoot) execFileSync('chown', ['-R', 'postgres:postgres', path]);
-}
-
-async function sleep(ms: number): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Creates a fresh cluster in `dir/data` (trust auth, user postgres). */

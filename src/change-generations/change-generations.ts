@@ -4,8 +4,9 @@ import type { FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 
 /**
- * The database's change counters (table cache_generations, kept by the triggers of migration
- * ChangeGenerations): `users` moves when any user row changes, `bursts` when anything the
+ * The database's change counters. This module owns table cache_generations (and its marks, kept
+ * by the triggers of migration ChangeGenerations and the later *Generation migrations) and is the
+ * only code that reads it: `users` moves when any user row changes, `bursts` when anything the
  * recent-bursts answer shows changes. Each moves once per committed transaction, at its commit.
  *
  * Rule for every cache built on them: an answer built after reading generation g (read BEFORE
