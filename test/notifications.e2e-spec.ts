@@ -1,3 +1,4 @@
+import { metricsRegistry } from '../src/metrics/metrics.registry';
 import { TEST_REDIS_URL } from './support/databases';
 import { loginAs, Session } from './support/factories';
 import { CLIPADOR_APP, minutesAgo, simulatorEnv, syncAndWait } from './support/ingestion';
@@ -263,6 +264,13 @@ describe('notifications', () => {
       expect(discord.calls.filter((call) => call.status === 429)).toHaveLength(0);
       const items = await listNotifications(api, viewer);
       expect(items.filter((i) => i.status !== 'sent')).toEqual([]);
+      // Counted in /metrics by channel and outcome (§18).
+      const metrics = await metricsRegistry.getSingleMetricAsString('clipador_notifications_total');
+      for (const channel of ['webhook', 'discord', 'telegram']) {
+        expect(metrics).toMatch(
+          new RegExp(`clipador_notifications_total\\{channel="${channel}",outcome="sent"\\} [1-9]`),
+        );
+      }
       expect(items.map((i) => `${i.kind}:${i.channel}`).sort()).toEqual([
         'burst:discord',
         'burst:telegram',
