@@ -5,10 +5,8 @@
  * RESULT lines. The table is printed and written to bench/results/latest.md with the date and the
  * machine, ready for the README's Benchmarks section. Takes 6–8 minutes on the 2-core machine.
  *
- * `npm run bench -- read auth` runs only the named ones (read, auth, login-burst, ingest,
- * sync, ratelimit, burst).
- * `npm run bench -- read auth` runs only the named ones (read, auth, public, ingest, sync,
- * ratelimit, burst, config-me, fanout, notifications).
+ * `npm run bench -- read auth` runs only the named ones (read, auth, login-burst, public, ingest,
+ * sync, ratelimit, budget, burst, config-me, fanout, notifications). `budget` alone takes 11 minutes.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -16,6 +14,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { main as authOverhead } from './auth-overhead.bench';
+import { main as budgetCycles } from './budget-cycles.bench';
 import { main as burstRule } from './burst-rule.bench';
 import { main as configMe } from './config-me.bench';
 import { main as deliveryFanout } from './delivery-fanout.bench';
@@ -39,6 +38,7 @@ const BENCHMARKS: Array<[string, () => Promise<BenchResult | BenchResult[]>]> = 
   ['ingest', ingestWrite],
   ['sync', syncCycle],
   ['ratelimit', rateLimit],
+  ['budget', budgetCycles],
   ['burst', burstRule],
   ['config-me', configMe],
   ['fanout', deliveryFanout],

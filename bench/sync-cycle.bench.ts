@@ -1,15 +1,19 @@
 /**
- * One sync cycle at scale (TARGETS: 10,000 streamers, 5% with new clips, 1% bursting, against
- * the simulator with no latency and no rate limit, ONE worker process: ≤ 30 s wall, ≤ 400 MB RSS).
+ * One forced sync cycle at scale (TARGETS: 10,000 streamers, 5% with new clips, 1% bursting,
+ * against the simulator with no latency and no rate limit, ONE worker process: worker CPU
+ * ≤ 2.5 ms per streamer, ≤ 400 MB RSS; wall time reported, not a target — it moves with the
+ * machine's load).
  *
  * The built service as deployed at scale: an api process (used only to start the cycle, as an
- * admin's `POST /ingestion/sync` does) and one worker process, Bull on Redis, on a database of
- * 10,000 active streamers last synced 3 minutes ago. In the simulator, 4% of the streamers have
- * one new clip and 1% have a burst (5 clips within a minute); the others have none.
+ * admin's `POST /ingestion/sync {"force":true}` does: every streamer, none joined) and one worker
+ * process, Bull on Redis, on a database of 10,000 active streamers last synced 3 minutes ago. In
+ * the simulator, 4% of the streamers have one new clip and 1% have a burst (5 clips within a
+ * minute); the others have none.
  *
- * Wall time runs from the request to the last streamer job's outcome (the cycle's end, as the
- * worker records it); RSS is the worker's peak (VmHWM) over its whole life. The stored clips and
- * bursts are checked against what the simulator held.
+ * Worker CPU is the worker process's user + system time over the cycle (from /proc), divided by
+ * the streamers; wall time runs from the request to the last streamer job's outcome (the cycle's
+ * end, as the worker records it); RSS is the worker's peak (VmHWM) over its whole life. The stored
+ * clips and bursts are checked against what the simulator held.
  *
  * Run: npm run bench:sync   (CLIPADOR_BENCH_PROFILE=1 profiles the worker)
  */
@@ -31,7 +35,7 @@ const STREAMERS = Number(process.env.CLIPADOR_BENCH_SYNC_STREAMERS ?? 10_000);
 const NEW_CLIP_SHARE = 0.04;
 const BURSTING_SHARE = 0.01;
 const BURST_CLIPS = 5;
-const TARGET_WALL_MS = 30_000;
+const TARGET_CPU_MS_PER_STREAMER = 2.5;
 const TARGET_RSS_MB = 400;
 
 export async function main(): Promise<BenchResult[]> {
@@ -72,7 +76,7 @@ export async function main(): Promise<BenchResult[]> {
     await waitForWorkers(deployment.api.url!, 1);
     const worker = deployment.workers[0];
     const cpuBefore = worker.cpuMs();
-    const { wallMs } = await syncAndWait(deployment, 180_000);
+    const { wallMs } = await syncAndWait(deployment, 180_000, true);
     const workerCpuMs = worker.cpuMs() - cpuBefore;
     const rssMb = round(worker.peakRssMb(), 0);
     const stored = await countRows(url);
@@ -88,9 +92,17 @@ export async function main(): Promise<BenchResult[]> {
         `expected ${expectedClips} clips and ${expectedBursts} bursts, found ${stored.clips} and ${stored.bursts}`,
       );
     }
-    const detail = `${(STREAMERS / (wallMs / 1000)).toFixed(0)} streamers/s, peak RSS ${rssMb} MB`;
+    const cpuPerStreamer = round(workerCpuMs / STREAMERS, 3);
+    const detail =
+      `${(wallMs / 1000).toFixed(1)} s wall, ${(STREAMERS / (wallMs / 1000)).toFixed(0)} ` +
+      `streamers/s, worker CPU ${(workerCpuMs / 1000).toFixed(1)} s, peak RSS ${rssMb} MB`;
     results = [
-      result('sync_cycle_wall_ms', Math.round(wallMs), `<=${TARGET_WALL_MS}`, detail),
+      result(
+        'sync_cycle_worker_cpu_ms_per_streamer',
+        cpuPerStreamer,
+        `<=${TARGET_CPU_MS_PER_STREAMER}`,
+        detail,
+      ),
       result('sync_cycle_worker_rss_mb', rssMb, `<=${TARGET_RSS_MB}`, detail),
     ];
   } finally {

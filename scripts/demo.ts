@@ -69,6 +69,13 @@ const HISTORY_BURSTS: ReadonlyArray<[number, number]> = [
   [7, 6],
   [3, 5],
 ];
+/**
+ * Live schedules (Get Streams): each streamer is live LIVE_MS of every LIVE_PERIOD_MS, the phases
+ * spread so that someone goes live or offline every half minute or so. Offline shows in Clipador
+ * about two cycles after the stream ends (two complete answers must omit it, PRODUCT §16).
+ */
+const LIVE_PERIOD_MS = 150_000;
+const LIVE_MS = 90_000;
 const SERVICE_START_TIMEOUT_MS = 60_000;
 const SERVICE_STOP_TIMEOUT_MS = 20_000;
 
@@ -115,6 +122,7 @@ let service: Service | undefined;
 /** A build or CLI run in progress, stopped too if the demo is interrupted meanwhile. */
 let helper: ChildProcess | undefined;
 let pollTimer: NodeJS.Timeout | undefined;
+let liveTimer: NodeJS.Timeout | undefined;
 
 /** Stops everything this demo started, in reverse order, and exits with `code`. */
 async function shutdown(code: number, reason?: string): Promise<never> {
@@ -122,6 +130,7 @@ async function shutdown(code: number, reason?: string): Promise<never> {
   stopping = true;
   if (reason) say(reason);
   if (pollTimer) clearTimeout(pollTimer);
+  if (liveTimer) clearTimeout(liveTimer);
   scenario?.stop();
   helper?.kill('SIGTERM');
 
@@ -298,9 +307,21 @@ async function startFakeTwitch(): Promise<{ sim: TwitchSimulator; clips: ClipSce
     },
   });
   addHistoryBursts(simulator, scenario);
+  const startedAt = Date.now();
+  scenario.streamers.forEach((streamer, index) => {
+    simulator!.setLiveSchedule(streamer.id, {
+      periodMs: LIVE_PERIOD_MS,
+      liveMs: LIVE_MS,
+      // The first streamer goes live ~20 s in, the others after, in turn.
+      phaseMs: startedAt + 20_000 + (index * LIVE_PERIOD_MS) / scenario!.streamers.length,
+      viewer_count: 150 + index * 700,
+      title: `${streamer.display_name} ao vivo`,
+    });
+  });
   say(
     `fake Twitch (Helix simulator) on ${simulator.helixUrl}: ${scenario.streamers.length} streamers, ` +
-      `a burst every ${BURST_EVERY_MS / 1000} s, ${HISTORY_BURSTS.length} bursts in the last 15 min`,
+      `a burst every ${BURST_EVERY_MS / 1000} s, ${HISTORY_BURSTS.length} bursts in the last 15 min, ` +
+      `each live ${LIVE_MS / 1000} s of every ${LIVE_PERIOD_MS / 1000} s`,
   );
   return { sim: simulator, clips: scenario };
 }
@@ -529,9 +550,13 @@ function printHowToLook(): void {
     `   curl -s ${SHOWN_URL}/streams -H "authorization: Bearer $TOKEN"`,
     `   curl -s ${SHOWN_URL}/config/me -H "authorization: Bearer $TOKEN"`,
     `   curl -s '${SHOWN_URL}/config/me/history?limit=25' -H "authorization: Bearer $TOKEN"`,
+    ' Coverage of the sync cycles (live and offline streamers, what the budget planned):',
+    `   curl -s ${SHOWN_URL}/health/worker`,
+    `   curl -s ${SHOWN_URL}/ingestion/status -H "authorization: Bearer $TOKEN"`,
     ` API docs (Swagger UI): http://${SHOWN_URL}/docs     Service logs: ${relative(ROOT, SERVICE_LOG)}`,
     '',
-    ' Below: a line for each burst Clipador finds (polling /clips/bursts/recent every 5 s).',
+    ' Below: a line for each burst Clipador finds (polling /clips/bursts/recent every 5 s), and',
+    ' one when a streamer goes live or offline (polling /streams).',
     ' Ctrl-C stops everything.',
     '────────────────────────────────────────────────────────────────────────────────',
     '',
@@ -576,6 +601,38 @@ function watchBursts(): void {
   pollTimer = setTimeout(() => void poll(), 2_000);
 }
 
+interface StreamerJson {
+  display_name: string;
+  is_live: boolean;
+  live_viewer_count: number | null;
+  live_title: string | null;
+}
+
+/** Prints a line when Clipador sees a streamer go live or offline (GET /streams' live fields). */
+function watchLiveStatus(): void {
+  const live = new Map<string, boolean>();
+  const poll = async () => {
+    try {
+      for (const streamer of await api<StreamerJson[]>('GET', '/streams')) {
+        const before = live.get(streamer.display_name);
+        live.set(streamer.display_name, streamer.is_live);
+        if (before === streamer.is_live || (before === undefined && !streamer.is_live)) continue;
+        say(
+          streamer.is_live
+            ? `live: ${streamer.display_name} is live (${streamer.live_viewer_count ?? 0} viewers, ` +
+                `"${streamer.live_title ?? ''}"): synced every cycle now`
+            : `offline: ${streamer.display_name} went offline (still synced every cycle for 10 min, ` +
+                `then with what the budget leaves)`,
+        );
+      }
+    } catch (error) {
+      if (!stopping) say(`(could not read streamers: ${(error as Error).message})`);
+    }
+    if (!stopping) liveTimer = setTimeout(() => void poll(), POLL_MS);
+  };
+  liveTimer = setTimeout(() => void poll(), 2_000);
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((done) => setTimeout(done, ms));
 }
@@ -594,6 +651,7 @@ async function main(): Promise<void> {
   await addStreamers(clips);
   printHowToLook();
   watchBursts();
+  watchLiveStatus();
 }
 
 main().catch((error: unknown) =>

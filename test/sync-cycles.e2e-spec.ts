@@ -148,7 +148,7 @@ describe.each([
       .send({ force: true })
       .expect(202);
     expect(forced.body.job_id).not.toBe(started.body.job_id);
-    expect(forced.body.job_id).toMatch(/^manual-/);
+    expect(forced.body.job_id).toMatch(/^forced-/);
     await until('both cycles to finish', async () => {
       const again = await api.http().post('/ingestion/sync').set('Authorization', admin.bearer);
       // A request that no longer joins started a new cycle: the earlier ones were over.
@@ -159,6 +159,45 @@ describe.each([
     // Joining fetched nothing twice: the first cycle, plus the forced one for streamers that had
     // no job pending, plus the last request's new cycle.
     for (const count of clipRequestsPerStreamer().values()) expect(count).toBeLessThanOrEqual(3);
+  });
+
+  it("never makes a forced cycle the current one: later requests do not join it, coverage stays the schedule's", async () => {
+    const status = api.app.get(IngestionStatusService);
+    await idle();
+    const before = await status.coverage();
+    expect(before.plannedAt).not.toBeNull();
+    const lastSyncBefore = (await status.workerHealth()).lastSyncAt!.getTime();
+    sim.setLatency(200);
+    const forced = await api
+      .http()
+      .post('/ingestion/sync')
+      .set('Authorization', admin.bearer)
+      .send({ force: true })
+      .expect(202);
+    expect(forced.body.job_id).toMatch(/^forced-/);
+    // Nothing else runs, and still the forced cycle is not current: a request starts its own.
+    expect(await status.currentCycle()).toBeUndefined();
+    const report = await api
+      .http()
+      .get('/ingestion/status')
+      .set('Authorization', admin.bearer)
+      .expect(200);
+    expect(report.body.running_cycle).toBeNull();
+    await until(
+      'the forced cycle to finish',
+      async () => (await status.workerHealth()).lastSyncAt!.getTime() > lastSyncBefore,
+    );
+    sim.setLatency(0);
+    await idle();
+    // It synced (liveness moved) but the plan and the last cycle shown are still the schedule's.
+    const after = await status.coverage();
+    expect(after.plannedAt).toBe(before.plannedAt);
+    expect(after.lastCycle).toEqual(before.lastCycle);
+
+    const next = await api.http().post('/ingestion/sync').set('Authorization', admin.bearer);
+    expect(next.body.job_id).toMatch(/^manual-/);
+    await idle();
+    expect((await status.coverage()).plannedAt).not.toBe(before.plannedAt);
   });
 
   it('rejects a force that is not a boolean, and unknown fields', async () => {

@@ -60,6 +60,8 @@ export interface IngestionDeployment {
   api: ServiceProcess;
   workers: ServiceProcess[];
   adminToken: string;
+  /** The Redis prefix every process shares (Bull's keys are under `<prefix>:bull`). */
+  redisPrefix: string;
   stop(): Promise<void>;
 }
 
@@ -72,13 +74,15 @@ export async function startDeployment(
   extraEnv: Record<string, string> = {},
   /** Node flags of the workers (a BenchProfile's). */
   workerNodeArgs: string[] = [],
+  /** `api,scheduler` for a deployment that runs its own schedule. */
+  apiRoles = 'api',
 ): Promise<IngestionDeployment> {
   const redisPrefix = uniqueRedisPrefix(name);
   const env = { ...twitchEnv(sim), ...extraEnv };
   const api = await startService({
     name: `${name}-api`,
     databaseUrl,
-    roles: 'api',
+    roles: apiRoles,
     redisPrefix,
     env,
   });
@@ -100,6 +104,7 @@ export async function startDeployment(
     api,
     workers: started,
     adminToken,
+    redisPrefix,
     stop: async () => {
       await Promise.all([api, ...started].map((process) => process.stop()));
     },
@@ -132,13 +137,19 @@ export async function waitForWorkers(apiUrl: string, count: number): Promise<voi
 export async function syncAndWait(
   deployment: IngestionDeployment,
   timeoutMs: number,
+  /** A forced cycle (`{"force":true}`): beside any running one, never joined. */
+  force = false,
 ): Promise<{ wallMs: number; startedAt: number }> {
   const apiUrl = deployment.api.url!;
   const before = (await workerHealth(apiUrl)).last_sync_at;
   const startedAt = Date.now();
   const response = await fetch(`${apiUrl}/ingestion/sync`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${deployment.adminToken}` },
+    headers: {
+      authorization: `Bearer ${deployment.adminToken}`,
+      ...(force ? { 'content-type': 'application/json' } : {}),
+    },
+    body: force ? JSON.stringify({ force: true }) : undefined,
   });
   if (response.status !== 202) {
     throw new Error(`POST /ingestion/sync: ${response.status} ${await response.text()}`);

@@ -7,11 +7,13 @@ import { ClipsModule } from '../clips/clips.module';
 import { AppConfig } from '../config/configuration';
 import { DatabaseModule } from '../database/database.module';
 import { RedisModule } from '../redis/redis.module';
+import { RetentionService } from '../retention/retention.service';
 import { StreamsModule } from '../streams/streams.module';
 import { UsersModule } from '../users/users.module';
 import { CreateAdminCommand, CreateUserCommand } from './commands/create-user.command';
 import { ImportLegacyCommand } from './commands/import-legacy.command';
 import { MigrateCommand } from './commands/migrate.command';
+import { RetentionCommand } from './commands/retention.command';
 import { SeedCommand } from './commands/seed.command';
 import { SetPlanCommand } from './commands/set-plan.command';
 import { LegacyImportRepository } from './legacy/legacy-import.repository';
@@ -46,6 +48,8 @@ export class CliModule {
         ImportLegacyCommand,
         LegacyImportService,
         LegacyImportRepository,
+        RetentionCommand,
+        RetentionService,
       ],
     };
   }

@@ -138,6 +138,24 @@ export interface IngestionSection {
   offlineMaxMinutes: number;
 }
 
+/** The daily clean-up (PRODUCT §18): what is kept, how long, and when it runs. */
+export interface RetentionSection {
+  /** false: the scheduler never enqueues it (the `retention` command still runs it). */
+  enabled: boolean;
+  /** The hour (UTC, 0–23) the scheduler enqueues the day's run. */
+  hourUtc: number;
+  /** Clips in no burst older than this are deleted. */
+  clipDays: number;
+  /** clip_deliveries rows older than this are deleted. */
+  deliveryDays: number;
+  /** Sent notifications older than this are deleted. */
+  notificationDays: number;
+  /** purchases.raw_payload (personal data) is cleared after this. */
+  purchasePayloadDays: number;
+  /** Rows one statement touches (≤ 5,000: short transactions, short locks). */
+  batchSize: number;
+}
+
 export interface PublicClipsSection {
   /** Requests one client address (an IPv6 /64) may make to /public/clips per window, then 429. */
   rateLimit: number;
@@ -194,6 +212,7 @@ export interface AppConfig {
   auth: AuthSection;
   twitch: TwitchSection;
   ingestion: IngestionSection;
+  retention: RetentionSection;
   publicClips: PublicClipsSection;
   billing: BillingSection;
   metrics: MetricsSection;
@@ -431,6 +450,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       jobLockMs: read.int('INGESTION_JOB_LOCK_MS', 30_000, 1_000, 600_000),
       budgetReservePercent: read.int('INGESTION_BUDGET_RESERVE_PERCENT', 10, 0, 90),
       offlineMaxMinutes: read.int('INGESTION_OFFLINE_MAX_MINUTES', 30, 1, 24 * 60),
+    },
+    retention: {
+      enabled: read.oneOf('RETENTION_ENABLED', 'true', ['true', 'false']) === 'true',
+      hourUtc: read.int('RETENTION_HOUR_UTC', 4, 0, 23),
+      clipDays: read.int('RETENTION_CLIP_DAYS', 30, 1, 36_500),
+      deliveryDays: read.int('RETENTION_DELIVERY_DAYS', 90, 1, 36_500),
+      notificationDays: read.int('RETENTION_NOTIFICATION_DAYS', 30, 1, 36_500),
+      purchasePayloadDays: read.int('RETENTION_PURCHASE_PAYLOAD_DAYS', 90, 1, 36_500),
+      batchSize: read.int('RETENTION_BATCH_SIZE', 5_000, 100, 5_000),
     },
     publicClips: {
       rateLimit: read.int('PUBLIC_CLIPS_RATE_LIMIT', 120, 1, 1_000_000_000),

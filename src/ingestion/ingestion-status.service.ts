@@ -13,6 +13,7 @@ import {
   RedisIngestionStatusStore,
   StreamerOutcome,
 } from './ingestion-status.store';
+import { isForcedCycle } from './ingestion.jobs';
 
 /** A worker that has not beaten for this long is presumed dead. */
 export const HEARTBEAT_INTERVAL_MS = 10_000;
@@ -161,14 +162,16 @@ export class IngestionStatusService {
   /** Returns the cycle's totals when it completed with its planning (nothing left to run). */
   async finishPlanning(cycleId: string): Promise<CycleTotals | undefined> {
     const totals = await this.bounded(this.store.finishPlanning(cycleId, Date.now()));
-    if (totals) await this.cycleFinished(totals);
+    if (totals) await this.cycleFinished(cycleId, totals);
     return totals;
   }
 
-  private async cycleFinished(totals: CycleTotals): Promise<void> {
+  /** A forced cycle's sync counts for liveness, but `last-cycle` is the schedule's. */
+  private async cycleFinished(cycleId: string, totals: CycleTotals): Promise<void> {
     ingestionCycles.inc();
     const finishedAt = Date.now();
     await this.bounded(this.store.markSyncFinished(finishedAt));
+    if (isForcedCycle(cycleId)) return;
     await this.bounded(
       this.store.saveSnapshot('last-cycle', JSON.stringify({ ...totals, finishedAt })),
     );
@@ -184,7 +187,7 @@ export class IngestionStatusService {
     const totals = await this.bounded(
       this.store.recordOutcome(cycleId, streamerId, outcome, Date.now()),
     );
-    if (totals) await this.cycleFinished(totals);
+    if (totals) await this.cycleFinished(cycleId, totals);
     return totals;
   }
 

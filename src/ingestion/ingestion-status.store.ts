@@ -20,7 +20,7 @@ export interface CycleTotals {
  * PRODUCT §16's two rules live here, each one atomic step:
  * - **a cycle never stacks on an unfinished one**: one cycle is *current*; another may take its
  *   place only when it is complete, or stale (no progress for `staleMs`: its jobs were lost); a
- *   forced cycle runs beside it;
+ *   forced cycle runs beside it and is never current;
  * - **at most one pending job per streamer**: a streamer is marked with the cycle whose job it
  *   waits for, from before that job is enqueued until its final outcome is recorded; a later
  *   cycle enqueues it only once the mark is gone (or its cycle is complete or stale). The mark is
@@ -34,7 +34,8 @@ export interface IngestionStatusStore {
    * Makes `cycleId` the current cycle, creating its counters (planning, total 0), unless another
    * live cycle is current. Returns `cycleId` when claimed, the running cycle otherwise, '' when
    * `cycleId` itself already completed. `force` runs `cycleId` beside the live current cycle
-   * (returns `cycleId`) without taking its place: joins and the schedule still wait for that one.
+   * (returns `cycleId`) and never makes it current, even when no cycle runs: joins and the
+   * schedule never wait for a forced cycle, nor join it.
    */
   claimCycle(cycleId: string, now: number, force: boolean): Promise<string>;
   /** Undoes a claim whose job could not be enqueued. */
@@ -134,7 +135,7 @@ export class MemoryIngestionStatusStore implements IngestionStatusStore {
         counted: new Set(),
       });
     }
-    if (!other) this.current = cycleId;
+    if (!force && !other) this.current = cycleId;
     return Promise.resolve(cycleId);
   }
 
@@ -278,7 +279,7 @@ else
     'startedAt', ARGV[2], 'planning', 1, 'complete', 0, 'progressAt', ARGV[2])
   redis.call('EXPIRE', KEYS[2], ARGV[5])
 end
-if not other then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[5]) end
+if not other and ARGV[4] ~= '1' then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[5]) end
 return ARGV[1]
 `,
 };

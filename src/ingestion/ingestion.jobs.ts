@@ -55,6 +55,18 @@ export function scheduledCycleId(now: Date, intervalSeconds: number): string {
   return `slot-${Math.floor(now.getTime() / (intervalSeconds * 1000))}`;
 }
 
+/**
+ * A cycle asked for by `POST /ingestion/sync`. A forced one is named apart: it never stands for
+ * the schedule (it is never the current cycle, and coverage never reports its plan or totals).
+ */
+export function manualCycleId(force: boolean, unique: string): string {
+  return `${force ? 'forced' : 'manual'}-${unique}`;
+}
+
+export function isForcedCycle(cycleId: string): boolean {
+  return cycleId.startsWith('forced-');
+}
+
 export function streamerJobId(cycleId: string, streamerId: number): string {
   return `${cycleId}:streamer-${streamerId}`;
 }

@@ -11,7 +11,7 @@ import type { LiveCheck } from '../twitch/helix.types';
 import { TwitchClient } from '../twitch/twitch.client';
 import { appCredentials, credentialsForStreamer, TwitchAppCredentials } from './credentials';
 import { CredentialCoverage, IngestionStatusService } from './ingestion-status.service';
-import { SyncAllJob } from './ingestion.jobs';
+import { isForcedCycle, manualCycleId, SyncAllJob } from './ingestion.jobs';
 import { JobQueue } from './job-queue';
 
 /** A streamer stays in the live tier this long after it was last seen live (late clips). */
@@ -19,25 +19,47 @@ export const LIVE_TAIL_MS = 10 * 60_000;
 
 export const hashClientId = credentialLabel;
 
+export interface FittedCycle {
+  live: StreamerForSync[];
+  /** Every offline streamer, oldest last sync first (never synced first). */
+  offline: StreamerForSync[];
+  /** Offline streamers last synced before `dueBefore` (a prefix of `offline`). */
+  due: StreamerForSync[];
+  chosenOffline: StreamerForSync[];
+}
+
 /**
- * The pure part of a budget-fitted cycle for one credential (§16): every streamer in the live
- * tier, then offline ones by oldest last sync (never synced first) with what the budget leaves.
+ * The pure part of a budget-fitted cycle for one credential (§16). Every streamer in the live
+ * tier; then offline ones, oldest last sync first (never synced first), with what the cycle's
+ * `budget.cycle` leaves. Offline streamers *due* (their max gap, INGESTION_OFFLINE_MAX_MINUTES,
+ * would pass before the next cycle: last synced before `dueBefore`) are a prefix of that order and
+ * are forced in: when the live tier leaves too little, they still get the share that keeps every
+ * offline streamer within the max gap (offline / `maxGapCycles` a cycle), paid from the reserve
+ * up to the interval's whole allowance (`budget.limit`). The reserve is touched only for that.
  */
 export function fitToBudget(
   streamers: readonly StreamerForSync[],
   liveTier: (streamer: StreamerForSync) => boolean,
-  budget: number,
-): { live: StreamerForSync[]; offline: StreamerForSync[]; chosenOffline: StreamerForSync[] } {
+  budget: { cycle: number; limit: number },
+  dueBefore: number,
+  maxGapCycles: number,
+): FittedCycle {
   const live = streamers.filter(liveTier);
   const offline = streamers
     .filter((streamer) => !liveTier(streamer))
-    .sort(
-      (a, b) =>
-        (a.lastClipSyncedAt?.getTime() ?? -Infinity) -
-          (b.lastClipSyncedAt?.getTime() ?? -Infinity) || a.id - b.id,
-    );
-  const room = Math.max(0, budget - live.length);
-  return { live, offline, chosenOffline: offline.slice(0, room) };
+    .sort((a, b) => syncedAt(a) - syncedAt(b) || a.id - b.id);
+  const due = offline.filter((streamer) => syncedAt(streamer) < dueBefore);
+  const room = budget.cycle - live.length;
+  const share = Math.min(
+    Math.ceil(offline.length / Math.max(1, maxGapCycles)),
+    budget.limit - live.length,
+    due.length,
+  );
+  return { live, offline, due, chosenOffline: offline.slice(0, Math.max(0, room, share)) };
+}
+
+function syncedAt(streamer: StreamerForSync): number {
+  return streamer.lastClipSyncedAt?.getTime() ?? -Infinity;
 }
 
 /** What `POST /ingestion/sync` did: started a cycle, or joined the one running. */
@@ -85,7 +107,7 @@ export class SyncCyclePlanner {
    * `force` starts a new cycle even while one runs; streamers with a job pending keep that one.
    */
   async requestSync(force: boolean): Promise<SyncRequestOutcome> {
-    const cycleId = `manual-${randomUUID()}`;
+    const cycleId = manualCycleId(force, randomUUID());
     let current: string;
     try {
       current = await this.status.claimCycle(cycleId, force);
@@ -183,10 +205,20 @@ export class SyncCyclePlanner {
     for (const group of groups.values()) {
       const liveNow = await this.checkLive(cycleId, group.credentials, group.streamers, now);
       const budget = this.pointsPerCycle - liveNow.requests;
-      const fitted = fitToBudget(group.streamers, liveNow.inLiveTier, budget);
+      const maxGapMs = this.ingestion.offlineMaxMinutes * 60_000;
+      const intervalMs = this.ingestion.intervalSeconds * 1000;
+      // Due: its max gap passes before the next cycle. A rotation of (gap / interval - 1) cycles
+      // reaches each one in time.
+      const fitted = fitToBudget(
+        group.streamers,
+        liveNow.inLiveTier,
+        { cycle: budget, limit: this.pointsPerInterval - liveNow.requests },
+        now.getTime() - maxGapMs + intervalMs,
+        Math.floor(maxGapMs / intervalMs) - 1,
+      );
+      const overdueBefore = now.getTime() - maxGapMs;
       live.push(...fitted.live.map((streamer) => streamer.id));
       offline.push(...fitted.chosenOffline.map((streamer) => streamer.id));
-      const overdueBefore = now.getTime() - this.ingestion.offlineMaxMinutes * 60_000;
       const plan: CredentialCoverage = {
         credential: hashClientId(group.credentials.clientId),
         streamers: group.streamers.length,
@@ -197,9 +229,7 @@ export class SyncCyclePlanner {
         unknown: liveNow.unknown,
         plannedLive: fitted.live.length,
         plannedOffline: fitted.chosenOffline.length,
-        overdue: fitted.offline.filter(
-          (streamer) => (streamer.lastClipSyncedAt?.getTime() ?? 0) < overdueBefore,
-        ).length,
+        overdue: fitted.offline.filter((streamer) => syncedAt(streamer) < overdueBefore).length,
         oldestSyncAt: oldestSync(group.streamers),
         neverSynced: group.streamers.filter((streamer) => !streamer.lastClipSyncedAt).length,
         pointsPlanned: liveNow.requests + fitted.live.length + fitted.chosenOffline.length,
@@ -219,7 +249,8 @@ export class SyncCyclePlanner {
         );
       }
     }
-    await this.status.recordPlans(plans).catch(() => undefined);
+    // Coverage is the schedule's: a forced cycle's plan (beside it) would hide what it plans.
+    if (!isForcedCycle(cycleId)) await this.status.recordPlans(plans).catch(() => undefined);
     return [...live, ...offline, ...uncredentialed];
   }
 

@@ -34,6 +34,8 @@ export interface SimulatorOptions {
    * more clips follow.
    */
   cursorOnFullPage?: boolean;
+  /** Requests kept for requests() (the oldest are dropped). Default 10,000. */
+  requestLogLimit?: number;
 }
 
 export interface SimUserInput {
@@ -126,7 +128,7 @@ export interface SimulatorStats {
   totals: ClientStats;
 }
 
-/** One request as the simulator saw it (the last 10,000 are kept). */
+/** One request as the simulator saw it (the last `requestLogLimit` are kept). */
 export interface RequestRecord {
   /** Epoch ms when the simulator decided the answer (after the configured latency). */
   at: number;
@@ -248,6 +250,7 @@ export class TwitchSimulator {
   private readonly failingBroadcasters = new Map<string, number>();
   private readonly tokenTtlSeconds: number;
   private readonly cursorOnFullPage: boolean;
+  private readonly requestLogLimit: number;
 
   private constructor(
     private readonly server: Server,
@@ -262,6 +265,7 @@ export class TwitchSimulator {
     this.latencyMs = options.latencyMs ?? 0;
     this.tokenTtlSeconds = options.tokenTtlSeconds ?? 5_000_000;
     this.cursorOnFullPage = options.cursorOnFullPage ?? true;
+    this.requestLogLimit = options.requestLogLimit ?? 10_000;
   }
 
   static async start(options: SimulatorOptions = {}): Promise<TwitchSimulator> {
@@ -968,7 +972,7 @@ export class TwitchSimulator {
 
   private record(path: FaultPath, clientId: string, status: number, broadcasterId?: string): void {
     this.requestLog.push({ at: Date.now(), path, clientId, status, broadcasterId });
-    if (this.requestLog.length > 10_000) this.requestLog.shift();
+    if (this.requestLog.length > this.requestLogLimit) this.requestLog.shift();
   }
 
   private sendJson(
