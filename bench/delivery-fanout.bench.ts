@@ -115,7 +115,7 @@ export async function main(): Promise<BenchResult[]> {
       const counting = countingManager(client);
       const started = performance.now();
       await client.query('BEGIN');
-      written = await service.deliver(counting.manager, commit);
+      written = (await service.deliver(counting.manager, commit)).written;
       await client.query('COMMIT');
       const ms = performance.now() - started;
       statements = counting.statements();
@@ -133,7 +133,7 @@ export async function main(): Promise<BenchResult[]> {
     }
     // A re-run (the same sync again) writes nothing.
     await client.query('BEGIN');
-    const again = await service.deliver(countingManager(client).manager, commit);
+    const again = (await service.deliver(countingManager(client).manager, commit)).written;
     await client.query('COMMIT');
     const ms = round(median(timings), 0);
     log(`median ${ms} ms for ${written} rows; re-run wrote ${again}`);

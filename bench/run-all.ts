@@ -6,7 +6,8 @@
  * machine, ready for the README's Benchmarks section. Takes 6–8 minutes on the 2-core machine.
  *
  * `npm run bench -- read auth` runs only the named ones (read, auth, login-burst, public, ingest,
- * sync, ratelimit, budget, burst, config-me, fanout, events). `budget` alone takes 11 minutes.
+ * sync, ratelimit, budget, burst, config-me, fanout, events, notifications). `budget` alone takes
+ * 11 minutes.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { main as deliveryFanout } from './delivery-fanout.bench';
 import { main as eventsFeed } from './events-feed.bench';
 import { main as ingestWrite } from './ingest-write.bench';
 import { main as loginBurst } from './login-burst.bench';
+import { main as notifications } from './notifications.bench';
 import { main as publicClips } from './public-clips.bench';
 import { main as rateLimit } from './rate-limit.bench';
 import { main as readPath } from './read-path.bench';
@@ -43,6 +45,7 @@ const BENCHMARKS: Array<[string, () => Promise<BenchResult | BenchResult[]>]> = 
   ['config-me', configMe],
   ['fanout', deliveryFanout],
   ['events', eventsFeed],
+  ['notifications', notifications],
 ];
 
 function machine(): string {

@@ -30,6 +30,7 @@ import {
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
+import { verifySignature, WebhookReceiver } from '../test/notification-simulators/webhook-receiver';
 import { ClipScenario, seededRandom, startScenario } from '../test/twitch-simulator/scenario';
 import { TwitchSimulator } from '../test/twitch-simulator/twitch-simulator';
 
@@ -345,6 +346,8 @@ function addHistoryBursts(sim: TwitchSimulator, clips: ClipScenario): void {
 
 function serviceEnv(sim: TwitchSimulator): NodeJS.ProcessEnv {
   return {
+    // The demo's webhook receiver listens on loopback (development only; production refuses it).
+    CLIPADOR_NOTIFY_ALLOW_PRIVATE_HOSTS: 'true',
     ...process.env,
     CLIPADOR_APP_ENV: 'development',
     CLIPADOR_HOST: HOST,
@@ -465,6 +468,7 @@ async function addStreamers(sim: ClipScenario): Promise<void> {
       `(${sim.streamers.map((s) => s.display_name).join(', ')}); ` +
       `a burst = ${MIN_CLIPS}+ clips within ${WINDOW_SECONDS} s`,
   );
+  await receiveNotifications();
   await attachToChannel(sim);
   const { job_id } = await api<{ job_id: string }>('POST', '/ingestion/sync');
   say(
@@ -491,6 +495,43 @@ async function attachToChannel(sim: ClipScenario): Promise<void> {
     `attached the ${sim.streamers.length} streamers to ${ADMIN.username}'s channel ` +
       '(PUT /config/me, POST /config/me/streamers): the Streams page and /config/me/history show them',
   );
+}
+
+/**
+ * A loopback webhook receiver set as the admin's notify_webhook_url (PRODUCT §17): each burst
+ * (and its growths, and "now live") arrives there as a signed JSON event, printed as it comes.
+ */
+async function receiveNotifications(): Promise<void> {
+  const receiver = await WebhookReceiver.start();
+  const answer = await api<{ notify_webhook_secret?: string }>('PUT', '/config/me', {
+    notify_webhook_url: receiver.url('/clipador'),
+  });
+  const secret = answer.notify_webhook_secret ?? '';
+  say(
+    `webhook notifications go to ${receiver.url('/clipador')} (a loopback receiver in this ` +
+      'process): each event below is printed as it arrives, its X-Clipador-Signature checked',
+  );
+  let shown = 0;
+  const watch = () => {
+    for (const request of receiver.received.slice(shown)) {
+      const event = JSON.parse(request.body) as {
+        type: string;
+        data?: { streamer?: { display_name: string }; burst?: { clip_count: number } };
+      };
+      const signed = verifySignature(
+        request.headers['x-clipador-signature'] as string | undefined,
+        request.body,
+        secret,
+      );
+      const count = event.data?.burst ? `, ${event.data.burst.clip_count} clips` : '';
+      say(
+        `webhook got ${event.type}: ${event.data?.streamer?.display_name ?? ''}${count} ` +
+          `(Idempotency-Key ${String(request.headers['idempotency-key'])}, signature ${signed ? 'ok' : 'BAD'})`,
+      );
+    }
+    shown = receiver.received.length;
+  };
+  setInterval(watch, 1_000).unref();
 }
 
 function printHowToLook(): void {

@@ -17,6 +17,7 @@ import { RedisModule } from './redis/redis.module';
 import { RetentionModule } from './retention/retention.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { PublicModule } from './public/public.module';
 import { StreamsModule } from './streams/streams.module';
 import { UsersModule } from './users/users.module';
@@ -46,6 +47,7 @@ export class AppModule {
         AdminModule,
         HealthModule,
         IngestionModule.forRoot(config),
+        NotificationsModule.forRoot(config),
         RetentionModule.forRoot(config),
         MetricsModule,
       ],

@@ -90,6 +90,13 @@ describe('channels: /config/me', () => {
       slots_used: 0,
       slots_remaining: 1,
       streamers: [],
+      // The notification channels of §17: none yet.
+      notify_webhook_configured: false,
+      notify_webhook_url: null,
+      notify_discord_configured: false,
+      notify_discord_webhook_url: null,
+      notify_telegram_linked: false,
+      notify_telegram_hint: null,
     });
     await Promise.all([get(viewer).expect(200), get(viewer).expect(200)]);
     const [{ n }] = await api.dataSource.query(

@@ -5,6 +5,10 @@ import type { ChangeGenerations } from '../change-generations/change-generations
 import type { AuthenticatedUser } from '../auth/decorators/current-user.decorator';
 import { ValidationFailedError } from '../common/errors/domain.error';
 import type { AppConfig } from '../config/configuration';
+import {
+  NotificationSettingsService,
+  NotificationSettingsView,
+} from '../notifications/notification-settings.service';
 import { StreamsService } from '../streams/streams.service';
 import type { TwitchCredentials } from '../twitch/helix.types';
 import { TwitchClient } from '../twitch/twitch.client';
@@ -64,6 +68,7 @@ export class ChannelsService {
     private readonly channels: ChannelsRepository,
     private readonly streams: StreamsService,
     private readonly twitch: TwitchClient,
+    private readonly notifications: NotificationSettingsService,
     config: ConfigService<AppConfig, true>,
   ) {
     const section = config.get('twitch', { infer: true });
@@ -112,7 +117,11 @@ export class ChannelsService {
       config = await this.channels.findConfig(userId);
       if (!config) throw new Error(`No channel config for user ${userId} after inserting it`);
     }
-    return toConfigDto(config, await this.channels.listSubscriptions(userId));
+    const [subscriptions, notifications] = await Promise.all([
+      this.channels.listSubscriptions(userId),
+      this.notifications.view(userId),
+    ]);
+    return toConfigDto(config, subscriptions, notifications);
   }
 
   async updateConfig(
@@ -122,13 +131,25 @@ export class ChannelsService {
     if (body.slots_configured !== undefined && user.role !== 'admin') {
       throw new AdminOnlyFieldError(['slots_configured']);
     }
+    const { notify_webhook_url, notify_discord_webhook_url, ...channelFields } = body;
+    // The URLs are checked (the SSRF guard included) before anything is written.
+    const notifications = await this.notifications.prepare(user.id, {
+      notify_webhook_url,
+      notify_discord_webhook_url,
+    });
     const patch: ConfigPatch = {};
-    for (const key of Object.keys(body) as Array<keyof UpdateChannelConfigDto>) {
-      if (body[key] !== undefined) (patch as Record<string, unknown>)[key] = body[key];
+    for (const key of Object.keys(channelFields) as Array<keyof typeof channelFields>) {
+      if (channelFields[key] !== undefined) {
+        (patch as Record<string, unknown>)[key] = channelFields[key];
+      }
     }
     await this.channels.upsertConfig(user.id, patch);
+    await this.notifications.apply(user.id, notifications);
     this.logger.log({ userId: user.id, fields: Object.keys(patch) }, 'channel_config_updated');
-    return this.getConfig(user.id);
+    const config = await this.getConfig(user.id);
+    return notifications.webhookSecret
+      ? { ...config, notify_webhook_secret: notifications.webhookSecret }
+      : config;
   }
 
   /**
@@ -265,6 +286,7 @@ function emptyToNull(value: string | null | undefined): string | null {
 function toConfigDto(
   config: ChannelConfigRecord,
   subscriptions: SubscriptionRecord[],
+  notifications: NotificationSettingsView,
 ): ChannelConfigDto {
   const total = slotsTotal(config.slotsBase, config.slotsConfigured);
   return {
@@ -303,5 +325,6 @@ function toConfigDto(
               last_notified: null,
             },
     })),
+    ...notifications,
   };
 }

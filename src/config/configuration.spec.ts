@@ -84,6 +84,20 @@ describe('loadConfig', () => {
     expect(base64.auth.encryptionKey).toEqual(Buffer.alloc(32, 7));
   });
 
+  it('refuses NOTIFY_ALLOW_PRIVATE_HOSTS in production (it turns the SSRF guard off)', () => {
+    const production = { ...PRODUCTION, CLIPADOR_JWT_SECRET: RANDOM_HEX };
+    expect(loadConfig(production).notifications.allowPrivateHosts).toBe(false);
+    expect(() =>
+      loadConfig({ ...production, CLIPADOR_NOTIFY_ALLOW_PRIVATE_HOSTS: 'true' }),
+    ).toThrow(/CLIPADOR_NOTIFY_ALLOW_PRIVATE_HOSTS must not be true in production/);
+    expect(
+      loadConfig({ CLIPADOR_NOTIFY_ALLOW_PRIVATE_HOSTS: 'true' }).notifications.allowPrivateHosts,
+    ).toBe(true);
+    expect(() => loadConfig({ CLIPADOR_NOTIFY_MAX_ATTEMPTS: '0' })).toThrow(
+      /CLIPADOR_NOTIFY_MAX_ATTEMPTS must be an integer from 1 to 50/,
+    );
+  });
+
   it('rejects an encryption key that is not 32 bytes', () => {
     expect(() => loadConfig({ CLIPADOR_ENCRYPTION_KEY: 'abcd' })).toThrow(
       /CLIPADOR_ENCRYPTION_KEY must be 32 bytes/,

@@ -195,6 +195,34 @@ export interface MetricsSection {
   host: string;
 }
 
+export interface NotificationsSection {
+  /**
+   * Skip the SSRF guard's address classes (loopback, private…): tests and simulators only. The
+   * connection is still pinned to the address resolved. Refused in production.
+   */
+  allowPrivateHosts: boolean;
+  /** The deployment's Telegram bot; unset → Telegram links are refused (503). */
+  telegramBotToken: string | undefined;
+  /** The bot's username for the t.me link; unset → asked of Telegram (getMe) once. */
+  telegramBotUsername: string | undefined;
+  telegramApiUrl: string;
+  /** Base of Discord's API: webhook URLs must start with `<base>/webhooks/`. */
+  discordApiUrl: string;
+  /** Timeout of one send, body included. */
+  timeoutMs: number;
+  /** Sends of one notification before it is `failed` (429s are waited out, not counted). */
+  maxAttempts: number;
+  /** Delay before the first retry after a 5xx or a timeout; it doubles with each retry. */
+  retryBaseMs: number;
+  /** Rows one dispatch claims at once, and the sends it runs in parallel. */
+  batchSize: number;
+  concurrency: number;
+  /** A worker's claim on a row: after this long without an outcome, another worker resends it. */
+  leaseMs: number;
+  /** How often a worker looks for due notifications (and Telegram updates) without a kick. */
+  pollMs: number;
+}
+
 export interface AppConfig {
   app: AppSection;
   database: DatabaseSection;
@@ -207,6 +235,7 @@ export interface AppConfig {
   billing: BillingSection;
   events: EventsSection;
   metrics: MetricsSection;
+  notifications: NotificationsSection;
 }
 
 export class InvalidConfigError extends Error {
@@ -472,8 +501,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         read.raw('METRICS_PORT') === undefined ? undefined : read.int('METRICS_PORT', 0, 0, 65535),
       host: read.string('METRICS_HOST', production ? '0.0.0.0' : 'localhost'),
     },
+    notifications: {
+      allowPrivateHosts:
+        read.oneOf('NOTIFY_ALLOW_PRIVATE_HOSTS', 'false', ['true', 'false']) === 'true',
+      telegramBotToken: read.optional('TELEGRAM_BOT_TOKEN'),
+      telegramBotUsername: read.optional('TELEGRAM_BOT_USERNAME'),
+      telegramApiUrl: stripTrailingSlash(
+        read.url('TELEGRAM_API_URL', 'https://api.telegram.org', ['http:', 'https:'])!,
+      ),
+      discordApiUrl: stripTrailingSlash(
+        read.url('DISCORD_API_URL', 'https://discord.com/api', ['http:', 'https:'])!,
+      ),
+      timeoutMs: read.int('NOTIFY_TIMEOUT_MS', 5_000, 50, 60_000),
+      maxAttempts: read.int('NOTIFY_MAX_ATTEMPTS', 8, 1, 50),
+      retryBaseMs: read.int('NOTIFY_RETRY_BASE_MS', 30_000, 1, 3_600_000),
+      batchSize: read.int('NOTIFY_BATCH_SIZE', 100, 1, 5_000),
+      concurrency: read.int('NOTIFY_CONCURRENCY', 16, 1, 256),
+      leaseMs: read.int('NOTIFY_LEASE_MS', 60_000, 200, 3_600_000),
+      pollMs: read.int('NOTIFY_POLL_MS', 1_000, 20, 600_000),
+    },
   };
 
+  if (config.notifications.allowPrivateHosts && production) {
+    read.fail(
+      'NOTIFY_ALLOW_PRIVATE_HOSTS',
+      'must not be true in production (it disables the SSRF guard)',
+    );
+  }
   if (read.problems.length > 0) throw new InvalidConfigError(read.problems);
   return config;
 }

@@ -8,6 +8,10 @@ import { BurstClipEntity } from '../clips/entities/burst-clip.entity';
 import { BurstEntity } from '../clips/entities/burst.entity';
 import { ClipEntity } from '../clips/entities/clip.entity';
 import { ClipDeliveryEntity } from '../deliveries/entities/clip-delivery.entity';
+import { NotificationChannelsEntity } from '../notifications/entities/notification-channels.entity';
+import { NotificationCursorEntity } from '../notifications/entities/notification-cursor.entity';
+import { NotificationEntity } from '../notifications/entities/notification.entity';
+import { TelegramLinkNonceEntity } from '../notifications/entities/telegram-link-nonce.entity';
 import { LiveSessionEntity } from '../streams/entities/live-session.entity';
 import { StreamerEntity } from '../streams/entities/streamer.entity';
 import { UserEntity } from '../users/entities/user.entity';
@@ -27,4 +31,8 @@ export const ENTITIES = [
   PurchaseEntity,
   BillingEventEntity,
   LiveSessionEntity,
+  NotificationChannelsEntity,
+  TelegramLinkNonceEntity,
+  NotificationCursorEntity,
+  NotificationEntity,
 ];

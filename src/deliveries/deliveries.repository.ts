@@ -13,6 +13,12 @@ export interface FanOutInput {
   modeMinClips: ModeMinClipsParameters;
 }
 
+/** What a fan-out wrote: its row count, and each (user, burst) that got at least one clip. */
+export interface FanOutResult {
+  written: number;
+  reached: Array<{ userId: number; burstId: number }>;
+}
+
 export interface DeliveryRecord {
   id: string;
   clipExternalId: string;
@@ -40,7 +46,8 @@ export interface DeliveryRecord {
  *   chefe    for `somente_chefe` / `chefe_e_bot`: every new clip whose creator is the user's
  *            clipador_chefe_username (case-insensitive), burst or not.
  * ON CONFLICT (user_id, clip_external_id) DO NOTHING makes re-runs, retries after a killed worker
- * and concurrent workers write nothing twice.
+ * and concurrent workers write nothing twice. It answers the rows written and the (user, burst)
+ * pairs they reached: the notification outbox is written from those in the same transaction.
  *
  * The rows it references (the streamer, the users, the bursts and clips) are locked FOR KEY SHARE,
  * as a foreign key's check would lock them: clip_deliveries keeps its references by triggers (the
@@ -132,28 +139,39 @@ SELECT d.user_id, s.id, d.burst_id, d.clip_id, d.external_id, d.start_time, d.en
 FROM (SELECT * FROM bot UNION ALL SELECT * FROM chefe) d
 CROSS JOIN streamer s
 ON CONFLICT (user_id, clip_external_id) DO NOTHING
-RETURNING 1
+RETURNING user_id, burst_id
+),
+reached AS (
+  SELECT DISTINCT user_id, burst_id FROM inserted WHERE burst_id IS NOT NULL
 )
-SELECT count(*)::int AS n FROM inserted`;
+SELECT (SELECT count(*) FROM inserted)::int AS n,
+       (SELECT array_agg(user_id ORDER BY user_id, burst_id) FROM reached) AS users,
+       (SELECT array_agg(burst_id ORDER BY user_id, burst_id) FROM reached) AS bursts`;
 
 /** clip_deliveries: the only table this module writes. */
 @Injectable()
 export class DeliveriesRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Runs the fan-out in the caller's transaction; returns the rows written. */
-  async fanOut(manager: EntityManager, input: FanOutInput): Promise<number> {
-    const rows: Array<{ n: number }> = await manager.query(FAN_OUT, [
-      input.streamerId,
-      input.burstIds,
-      input.newClipIds,
-      input.modeMinClips.automatico,
-      input.modeMinClips.padrao,
-      input.modeMinClips.rapido,
-      input.modeMinClips.manualLive,
-      ACTIVE_USER_STATUSES,
-    ]);
-    return rows[0]?.n ?? 0;
+  /** Runs the fan-out in the caller's transaction; the rows written and whom they reached. */
+  async fanOut(manager: EntityManager, input: FanOutInput): Promise<FanOutResult> {
+    const rows: Array<{ n: number; users: number[] | null; bursts: number[] | null }> =
+      await manager.query(FAN_OUT, [
+        input.streamerId,
+        input.burstIds,
+        input.newClipIds,
+        input.modeMinClips.automatico,
+        input.modeMinClips.padrao,
+        input.modeMinClips.rapido,
+        input.modeMinClips.manualLive,
+        ACTIVE_USER_STATUSES,
+      ]);
+    const row = rows[0];
+    const bursts = row?.bursts ?? [];
+    return {
+      written: row?.n ?? 0,
+      reached: (row?.users ?? []).map((userId, i) => ({ userId, burstId: bursts[i] })),
+    };
   }
 
   /** A user's deliveries, newest first, older than the cursor when given. */

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { DeliveriesRepository } from './deliveries.repository';
+import { DeliveriesRepository, FanOutResult } from './deliveries.repository';
 import { DeliveryHistoryDto } from './dto/delivery.dto';
 import { HistoryCursor } from './dto/history-query.dto';
 import { modeMinClipsParameters } from './thresholds';
@@ -31,17 +31,21 @@ export class DeliveriesService {
 
   /**
    * Fans a sync's bursts and new clips out to the streamer's subscribers, in the caller's
-   * transaction and in one statement. Returns the rows written (0 for a re-run).
+   * transaction and in one statement. Returns the rows written (0 for a re-run) and the
+   * (user, burst) pairs they reached, which the caller hands to the notification outbox.
    */
-  async deliver(manager: EntityManager, commit: SyncCommit): Promise<number> {
-    if (commit.burstIds.length === 0 && commit.newClipIds.length === 0) return 0;
+  async deliver(manager: EntityManager, commit: SyncCommit): Promise<FanOutResult> {
+    if (commit.burstIds.length === 0 && commit.newClipIds.length === 0) {
+      return { written: 0, reached: [] };
+    }
     const startedAt = Date.now();
-    const written = await this.deliveries.fanOut(manager, {
+    const result = await this.deliveries.fanOut(manager, {
       streamerId: commit.streamerId,
       burstIds: commit.burstIds,
       newClipIds: commit.newClipIds,
       modeMinClips: modeMinClipsParameters(commit.liveViewerCount),
     });
+    const written = result.written;
     if (written > 0) {
       this.logger.log(
         {
@@ -53,7 +57,7 @@ export class DeliveriesService {
         'deliveries_written',
       );
     }
-    return written;
+    return result;
   }
 
   /** `GET /config/me/history`: newest first, with the cursor of the next page. */

@@ -5,6 +5,7 @@ import { DomainError } from '../common/errors/domain.error';
 import { EventsPublisher } from '../events/events.publisher';
 import { AppConfig, IngestionSection } from '../config/configuration';
 import { credentialLabel } from '../metrics/metrics.registry';
+import { NotificationsService } from '../notifications/notifications.service';
 import { LiveStreamRow } from '../streams/streams.repository';
 import { StreamerForSync, StreamerSyncService } from '../streams/streamer-sync.service';
 import type { LiveCheck } from '../twitch/helix.types';
@@ -89,6 +90,7 @@ export class SyncCyclePlanner {
     private readonly status: IngestionStatusService,
     private readonly twitch: TwitchClient,
     private readonly events: EventsPublisher,
+    private readonly notifications: NotificationsService,
     config: ConfigService<AppConfig, true>,
   ) {
     this.ingestion = config.get('ingestion', { infer: true });
@@ -300,13 +302,23 @@ export class SyncCyclePlanner {
     const checkedIds = check.checked
       .map((id) => byTwitchId.get(id)?.id)
       .filter((id): id is number => id !== undefined);
-    const transitions = await this.streams.recordLiveChecks(now, checkedIds, rows);
-    // Recorded (committed): announce the transitions to the live feed.
+    let notified = 0;
+    const transitions = await this.streams.recordLiveChecks(
+      now,
+      checkedIds,
+      rows,
+      // "Now live" goes into the notification outbox in the transition's own transaction (§17).
+      async (manager, changed) => {
+        notified = await this.notifications.enqueueLive(manager, changed.online);
+      },
+    );
+    // Recorded (committed): announce the transitions to the live feed and wake the sender.
     await this.events.liveChanged(
       transitions,
       new Map(streamers.map((streamer) => [streamer.id, streamer])),
       rows,
     );
+    if (notified > 0) await this.notifications.announce();
     for (const streamerId of transitions.online) {
       this.logger.log({ cycleId, streamerId }, 'ingestion_streamer_online');
     }

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { BurstChanges, BurstsService } from '../clips/bursts.service';
 import { ClipsService, ClipUpsertResult, ClipUpsertRow } from '../clips/clips.service';
 import { DeliveriesService } from '../deliveries/deliveries.service';
+import { NotificationsService } from '../notifications/notifications.service';
 import { StreamerForSync, StreamerSyncService } from '../streams/streamer-sync.service';
 
 /** What one sync committed. */
@@ -13,9 +14,10 @@ export interface SyncWrite {
 }
 
 /**
- * Writes what one sync of a streamer found — its clips, their bursts, the deliveries and the sync
- * time — in one transaction under the streamer's lock. This is the sync's commit point: when
- * `commit` returns, everything it wrote is committed.
+ * Writes what one sync of a streamer found — its clips, their bursts, the deliveries, the
+ * notification outbox and the sync time — in one transaction under the streamer's lock. This is
+ * the sync's commit point: when `commit` returns, everything it wrote is committed (and a
+ * notification dispatcher has been woken up for what it queued).
  */
 @Injectable()
 export class SyncWriter {
@@ -24,6 +26,7 @@ export class SyncWriter {
     private readonly clips: ClipsService,
     private readonly bursts: BurstsService,
     private readonly deliveries: DeliveriesService,
+    private readonly notifications: NotificationsService,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
@@ -36,7 +39,7 @@ export class SyncWriter {
       await this.streams.recordSynced(this.dataSource.manager, streamer.id, until);
       return { upserted: { inserted: [], updated: 0 }, changes: { created: [], grown: [] } };
     }
-    return this.dataSource.transaction(async (manager) => {
+    const written = await this.dataSource.transaction(async (manager) => {
       await this.streams.lockForSync(manager, streamer.id);
       const upserted = await this.clips.upsertMany(manager, streamer, rows);
       const changes = await this.bursts.applyToNewClips(
@@ -50,7 +53,7 @@ export class SyncWriter {
       );
       // Deliveries are written in this same transaction (PRODUCT §13): what is committed here
       // is delivered exactly once per user and clip, whatever retries and re-runs follow.
-      await this.deliveries.deliver(manager, {
+      const delivered = await this.deliveries.deliver(manager, {
         streamerId: streamer.id,
         burstIds: [...changes.created, ...changes.grown].map((burst) => burst.burstId),
         newClipIds: upserted.inserted.map((clip) => clip.id),
@@ -58,8 +61,16 @@ export class SyncWriter {
         // viewers while live, the subscription's when offline.
         liveViewerCount: streamer.isLive ? (streamer.liveViewerCount ?? 0) : null,
       });
+      // So is the notification outbox (§17): a message per channel of each user reached.
+      const notified = await this.notifications.enqueueBursts(
+        manager,
+        streamer.id,
+        delivered.reached,
+      );
       await this.streams.recordSynced(manager, streamer.id, until);
-      return { upserted, changes };
+      return { upserted, changes, notified };
     });
+    if (written.notified > 0) await this.notifications.announce();
+    return { upserted: written.upserted, changes: written.changes };
   }
 }

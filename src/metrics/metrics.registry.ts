@@ -67,3 +67,10 @@ export const feedEvents = new Counter({
   labelNames: ['outcome'] as const,
   registers: [metricsRegistry],
 });
+
+export const notificationsSent = new Counter({
+  name: 'clipador_notifications_total',
+  help: 'Notification sends by channel (webhook, discord, telegram) and outcome (sent, retry, rate_limited, refused, failed)',
+  labelNames: ['channel', 'outcome'] as const,
+  registers: [metricsRegistry],
+});

@@ -56,13 +56,28 @@ export class StreamerSyncService {
     return (await this.streamers.findPolled()).map(toStreamerForSync);
   }
 
-  /** For ingestion's planner: one complete Get Streams answer (see the repository). */
+  /**
+   * For ingestion's planner: one complete Get Streams answer (see the repository). `alongside`
+   * runs in the same transaction with the transitions, so what reacts to them in the database
+   * (the notification outbox) commits with them or not at all.
+   */
   recordLiveChecks(
     checkedAt: Date,
     checkedIds: readonly number[],
     live: readonly LiveStreamRow[],
+    alongside?: (manager: EntityManager, transitions: LiveTransitions) => Promise<void>,
   ): Promise<LiveTransitions> {
-    return this.streamers.recordLiveChecks(checkedAt, checkedIds, live);
+    if (!alongside) return this.streamers.recordLiveChecks(checkedAt, checkedIds, live);
+    return this.streamers.transaction(async (manager) => {
+      const transitions = await this.streamers.recordLiveChecks(
+        checkedAt,
+        checkedIds,
+        live,
+        manager,
+      );
+      await alongside(manager, transitions);
+      return transitions;
+    });
   }
 
   /** Every active streamer, by id. */

@@ -195,15 +195,20 @@ export class StreamsRepository {
    * transition once; not FOR UPDATE, which would wait behind every sync in flight (its clip
    * inserts and deliveries hold FOR KEY SHARE on the streamer row until they commit). Streamers not in `checkedIds` (unknown: a failed or partial answer) are not touched.
    */
+  /** Runs `work` in a transaction of its own. */
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.streamers.manager.transaction(work);
+  }
+
   async recordLiveChecks(
     checkedAt: Date,
     checkedIds: readonly number[],
     live: readonly LiveStreamRow[],
+    manager: EntityManager = this.streamers.manager,
   ): Promise<LiveTransitions> {
     if (checkedIds.length === 0) return { online: [], offline: [] };
-    const [row]: Array<{ online: number[] | null; offline: number[] | null }> =
-      await this.streamers.query(
-        `WITH live AS (
+    const [row]: Array<{ online: number[] | null; offline: number[] | null }> = await manager.query(
+      `WITH live AS (
            SELECT * FROM unnest($3::int[], $4::timestamptz[], $5::int[], $6::text[], $7::text[],
                                 $8::text[])
              AS t(id, started_at, viewers, title, game, stream_id)),
@@ -252,17 +257,17 @@ export class StreamsRepository {
              AS offline,
            (SELECT count(*) FROM updated) + (SELECT count(*) FROM closed)
              + (SELECT count(*) FROM opened) AS written`,
-        [
-          checkedAt,
-          checkedIds,
-          live.map((stream) => stream.streamerId),
-          live.map((stream) => stream.startedAt),
-          live.map((stream) => stream.viewerCount),
-          live.map((stream) => stream.title),
-          live.map((stream) => stream.gameName),
-          live.map((stream) => stream.twitchStreamId),
-        ],
-      );
+      [
+        checkedAt,
+        checkedIds,
+        live.map((stream) => stream.streamerId),
+        live.map((stream) => stream.startedAt),
+        live.map((stream) => stream.viewerCount),
+        live.map((stream) => stream.title),
+        live.map((stream) => stream.gameName),
+        live.map((stream) => stream.twitchStreamId),
+      ],
+    );
     return { online: row.online ?? [], offline: row.offline ?? [] };
   }
 

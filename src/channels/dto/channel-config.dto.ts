@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   MONITOR_MODES,
   MonitorMode,
@@ -99,4 +99,28 @@ export class ChannelConfigDto {
 
   @ApiProperty({ type: ChannelStreamerDto, isArray: true })
   streamers: ChannelStreamerDto[];
+
+  @ApiProperty()
+  notify_webhook_configured: boolean;
+
+  @ApiProperty({ type: String, nullable: true, description: 'A masked hint of the URL' })
+  notify_webhook_url: string | null;
+
+  @ApiProperty()
+  notify_discord_configured: boolean;
+
+  @ApiProperty({ type: String, nullable: true, description: 'A masked hint of the URL' })
+  notify_discord_webhook_url: string | null;
+
+  @ApiProperty({ description: 'Linked through POST /config/me/telegram/link' })
+  notify_telegram_linked: boolean;
+
+  @ApiProperty({ type: String, nullable: true, description: 'The chat: @username or a name' })
+  notify_telegram_hint: string | null;
+
+  @ApiPropertyOptional({
+    description:
+      'The webhook signing secret: only in the answer of the PUT that set notify_webhook_url',
+  })
+  notify_webhook_secret?: string;
 }

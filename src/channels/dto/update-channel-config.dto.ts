@@ -81,6 +81,29 @@ export class UpdateChannelConfigDto {
   @IsOptional()
   @IntInRange(SLOTS_CONFIGURED_RANGE)
   slots_configured?: number | null;
+
+  @ApiPropertyOptional({
+    type: String,
+    maxLength: 2000,
+    nullable: true,
+    description:
+      'Your webhook (https; a public address). The mask an answer shows = unchanged; null removes. ' +
+      'The answer that sets it carries notify_webhook_secret, once.',
+  })
+  @IsOptional()
+  @TextUpTo(2000, true)
+  notify_webhook_url?: string | null;
+
+  @ApiPropertyOptional({
+    type: String,
+    maxLength: 2000,
+    nullable: true,
+    description:
+      'A Discord webhook (https://discord.com/api/webhooks/…). The mask = unchanged; null removes.',
+  })
+  @IsOptional()
+  @TextUpTo(2000, true)
+  notify_discord_webhook_url?: string | null;
 }
 
 function minMax(range: { min: number; max: number }) {

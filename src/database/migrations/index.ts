@@ -6,6 +6,7 @@ import { LiveStatus1796173075079 } from './1796173075079-LiveStatus';
 import { DeliveryReferencesByTrigger1796174454487 } from './1796174454487-DeliveryReferencesByTrigger';
 import { ChannelsGeneration1796175202761 } from './1796175202761-ChannelsGeneration';
 import { SessionFamilies1796176125083 } from './1796176125083-SessionFamilies';
+import { Notifications1796180000000 } from './1796180000000-Notifications';
 
 /** Every migration, oldest first. The app and the TypeORM CLI run this same list. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   DeliveryReferencesByTrigger1796174454487,
   ChannelsGeneration1796175202761,
   SessionFamilies1796176125083,
+  Notifications1796180000000,
 ];
