@@ -194,6 +194,20 @@ describe('notifications', () => {
       }
       const telegramBefore = telegram.messagesTo(CHAT_ID).length;
       await syncAndWait(api, admin.bearer);
+      // Read (and cached) right after the sync, most likely before "now live" is sent: the send
+      // itself must move the cache's counter for the value below to show.
+      const lastNotified = async () => {
+        const response = await api
+          .http()
+          .get('/config/me')
+          .set('Authorization', viewer.bearer)
+          .expect(200);
+        const body = response.body as {
+          streamers: Array<{ status: { last_notified: string | null } | null }>;
+        };
+        return body.streamers[0].status?.last_notified ?? null;
+      };
+      await lastNotified();
 
       const events = () =>
         receiver.received
@@ -221,6 +235,13 @@ describe('notifications', () => {
         ),
       ).toBe(true);
       expect(events().filter((e) => e.event.type === 'streamer.online')).toHaveLength(1);
+      // /config/me's last_notified: the newest sent "now live" of this user, any channel.
+      const liveSentAt = await eventually(async () => {
+        const live = (await listNotifications(api, viewer)).filter((i) => i.kind === 'live');
+        if (live.length !== 3 || live.some((i) => i.sent_at === null)) return undefined;
+        return live.map((i) => i.sent_at!).sort()[2];
+      });
+      expect(await lastNotified()).toBe(liveSentAt);
       const burstMessage = telegram.messagesTo(CHAT_ID).find((m) => m.text.includes('clipes'))!;
       expect(burstMessage.text).toContain('AO VIVO');
       expect(burstMessage.text).toContain('3 clipes');
@@ -282,6 +303,69 @@ describe('notifications', () => {
         'live:telegram',
         'live:webhook',
       ]);
+    });
+  });
+
+  describe('the partner modes', () => {
+    it('sends a chefe_clip once per channel to somente_chefe, none to somente_bot', async () => {
+      const chefeUser = await loginAs(api, 'viewer');
+      await putConfig(api, chefeUser, {
+        partner_mode: 'somente_chefe',
+        clipador_chefe_username: 'ChefeDoCorte',
+        notify_webhook_url: receiver.url('/chefe'),
+      }).expect(200);
+      await api
+        .http()
+        .post('/config/me/streamers')
+        .set('Authorization', chefeUser.bearer)
+        .send({ twitch_user_id: BROADCASTER })
+        .expect(201);
+      // One clip on its own (past the burst's window: no burst), by the chefe, in lower case.
+      const clip = twitch.addClip({
+        broadcaster_id: BROADCASTER,
+        created_at: at(250),
+        title: 'O corte do chefe',
+        creator_name: 'chefedocorte',
+      });
+      const viewerBefore = (await listNotifications(api, viewer)).length;
+      await syncAndWait(api, admin.bearer);
+
+      const chefeEvents = () =>
+        receiver.received
+          .filter((r) => r.path === '/chefe')
+          .map((r) => ({
+            request: r,
+            event: JSON.parse(r.body) as WebhookEventJson & {
+              data: { clip?: { id: string; url: string; title: string; creator_name: string } };
+            },
+          }));
+      await eventually(
+        () => (chefeEvents().length === 1 ? true : undefined),
+        10_000,
+        'clip.chefe at the webhook',
+      );
+      const [{ request, event }] = chefeEvents();
+      expect(event.type).toBe('clip.chefe');
+      expect(event.id).toBe(request.headers['idempotency-key']);
+      expect(event.data.streamer?.display_name).toBe('Gaules');
+      expect(event.data.clip).toMatchObject({
+        id: clip.id,
+        url: clip.url,
+        title: 'O corte do chefe',
+        creator_name: 'chefedocorte',
+      });
+
+      // Re-running the sync adds nothing; the somente_bot viewer got nothing for this clip.
+      await syncAndWait(api, admin.bearer);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(chefeEvents()).toHaveLength(1);
+      const items = await listNotifications(api, chefeUser);
+      expect(items.map((i) => `${i.kind}:${i.channel}:${i.status}`)).toEqual([
+        'chefe_clip:webhook:sent',
+      ]);
+      const viewerItems = await listNotifications(api, viewer);
+      expect(viewerItems).toHaveLength(viewerBefore);
+      expect(viewerItems.filter((i) => i.kind === 'chefe_clip')).toEqual([]);
     });
   });
 

@@ -33,6 +33,11 @@ export interface SubscriptionRecord {
   isLive: boolean;
   lastSeenLiveAt: Date | null;
   lastLiveCheckAt: Date | null;
+  /**
+   * The newest "now live" sent to this user for this streamer, any channel (§12, §17): read
+   * through idx_notifications_live_sent; sending one moves the `channels` counter.
+   */
+  lastNotifiedAt: Date | null;
 }
 
 /** The columns `PUT /config/me` may write (as the table spells them), with their values. */
@@ -164,8 +169,15 @@ export class ChannelsRepository {
                 AS "monitorIntervalSeconds",
               COALESCE(us.monitor_min_clips, s.monitor_min_clips) AS "monitorMinClips",
               s.is_live AS "isLive", s.last_seen_live_at AS "lastSeenLiveAt",
-              s.last_live_check_at AS "lastLiveCheckAt"
+              s.last_live_check_at AS "lastLiveCheckAt", ln.sent_at AS "lastNotifiedAt"
        FROM user_streamers us JOIN streamers s ON s.id = us.streamer_id
+       LEFT JOIN LATERAL (
+         SELECT n.sent_at FROM notifications n
+         WHERE n.user_id = us.user_id AND n.streamer_id = us.streamer_id
+           AND n.kind = 'live' AND n.status = 'sent'
+         ORDER BY n.sent_at DESC
+         LIMIT 1
+       ) ln ON true
        WHERE us.user_id = $1
        ORDER BY us.order_index, us.id`,
       [userId],

@@ -314,15 +314,15 @@ function toConfigDto(
       monitor_interval_seconds: subscription.monitorIntervalSeconds,
       monitor_min_clips: subscription.monitorMinClips,
       active: index < total,
-      // The streamer's live state (§16), null before its first live check; last_notified comes
-      // with the "now live" notifications (§17), which are not built yet.
+      // The streamer's live state (§16), null before its first live check; last_notified is the
+      // newest "now live" sent to this user for it (§17).
       status:
         subscription.lastLiveCheckAt === null
           ? null
           : {
               status: subscription.isLive ? ('online' as const) : ('offline' as const),
               last_seen: subscription.lastSeenLiveAt?.toISOString() ?? null,
-              last_notified: null,
+              last_notified: subscription.lastNotifiedAt?.toISOString() ?? null,
             },
     })),
     ...notifications,

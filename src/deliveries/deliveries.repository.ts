@@ -13,10 +13,14 @@ export interface FanOutInput {
   modeMinClips: ModeMinClipsParameters;
 }
 
-/** What a fan-out wrote: its row count, and each (user, burst) that got at least one clip. */
+/**
+ * What a fan-out wrote: its row count, each (user, burst) that got at least one clip, and each
+ * (user, clip) the partner modes delivered (the creator is the user's clipador chefe).
+ */
 export interface FanOutResult {
   written: number;
   reached: Array<{ userId: number; burstId: number }>;
+  chefe: Array<{ userId: number; clipId: number }>;
 }
 
 export interface DeliveryRecord {
@@ -46,8 +50,9 @@ export interface DeliveryRecord {
  *   chefe    for `somente_chefe` / `chefe_e_bot`: every new clip whose creator is the user's
  *            clipador_chefe_username (case-insensitive), burst or not.
  * ON CONFLICT (user_id, clip_external_id) DO NOTHING makes re-runs, retries after a killed worker
- * and concurrent workers write nothing twice. It answers the rows written and the (user, burst)
- * pairs they reached: the notification outbox is written from those in the same transaction.
+ * and concurrent workers write nothing twice. It answers the rows written, the (user, burst)
+ * pairs they reached and the (user, clip) pairs the chefe rule wrote: the notification outbox is
+ * written from those in the same transaction.
  *
  * The rows it references (the streamer, the users, the bursts and clips) are locked FOR KEY SHARE,
  * as a foreign key's check would lock them: clip_deliveries keeps its references by triggers (the
@@ -139,14 +144,20 @@ SELECT d.user_id, s.id, d.burst_id, d.clip_id, d.external_id, d.start_time, d.en
 FROM (SELECT * FROM bot UNION ALL SELECT * FROM chefe) d
 CROSS JOIN streamer s
 ON CONFLICT (user_id, clip_external_id) DO NOTHING
-RETURNING user_id, burst_id
+RETURNING user_id, burst_id, clip_id
 ),
 reached AS (
   SELECT DISTINCT user_id, burst_id FROM inserted WHERE burst_id IS NOT NULL
+),
+chefe_reached AS (
+  SELECT DISTINCT i.user_id, i.clip_id
+  FROM inserted i JOIN chefe c ON c.user_id = i.user_id AND c.clip_id = i.clip_id
 )
 SELECT (SELECT count(*) FROM inserted)::int AS n,
        (SELECT array_agg(user_id ORDER BY user_id, burst_id) FROM reached) AS users,
-       (SELECT array_agg(burst_id ORDER BY user_id, burst_id) FROM reached) AS bursts`;
+       (SELECT array_agg(burst_id ORDER BY user_id, burst_id) FROM reached) AS bursts,
+       (SELECT array_agg(user_id ORDER BY user_id, clip_id) FROM chefe_reached) AS chefe_users,
+       (SELECT array_agg(clip_id ORDER BY user_id, clip_id) FROM chefe_reached) AS chefe_clips`;
 
 /** clip_deliveries: the only table this module writes. */
 @Injectable()
@@ -155,22 +166,29 @@ export class DeliveriesRepository {
 
   /** Runs the fan-out in the caller's transaction; the rows written and whom they reached. */
   async fanOut(manager: EntityManager, input: FanOutInput): Promise<FanOutResult> {
-    const rows: Array<{ n: number; users: number[] | null; bursts: number[] | null }> =
-      await manager.query(FAN_OUT, [
-        input.streamerId,
-        input.burstIds,
-        input.newClipIds,
-        input.modeMinClips.automatico,
-        input.modeMinClips.padrao,
-        input.modeMinClips.rapido,
-        input.modeMinClips.manualLive,
-        ACTIVE_USER_STATUSES,
-      ]);
+    const rows: Array<{
+      n: number;
+      users: number[] | null;
+      bursts: number[] | null;
+      chefe_users: number[] | null;
+      chefe_clips: number[] | null;
+    }> = await manager.query(FAN_OUT, [
+      input.streamerId,
+      input.burstIds,
+      input.newClipIds,
+      input.modeMinClips.automatico,
+      input.modeMinClips.padrao,
+      input.modeMinClips.rapido,
+      input.modeMinClips.manualLive,
+      ACTIVE_USER_STATUSES,
+    ]);
     const row = rows[0];
     const bursts = row?.bursts ?? [];
+    const chefeClips = row?.chefe_clips ?? [];
     return {
       written: row?.n ?? 0,
       reached: (row?.users ?? []).map((userId, i) => ({ userId, burstId: bursts[i] })),
+      chefe: (row?.chefe_users ?? []).map((userId, i) => ({ userId, clipId: chefeClips[i] })),
     };
   }
 

@@ -32,11 +32,12 @@ export class DeliveriesService {
   /**
    * Fans a sync's bursts and new clips out to the streamer's subscribers, in the caller's
    * transaction and in one statement. Returns the rows written (0 for a re-run) and the
-   * (user, burst) pairs they reached, which the caller hands to the notification outbox.
+   * (user, burst) pairs they reached and the (user, clip) pairs of the partner modes, which the
+   * caller hands to the notification outbox.
    */
   async deliver(manager: EntityManager, commit: SyncCommit): Promise<FanOutResult> {
     if (commit.burstIds.length === 0 && commit.newClipIds.length === 0) {
-      return { written: 0, reached: [] };
+      return { written: 0, reached: [], chefe: [] };
     }
     const startedAt = Date.now();
     const result = await this.deliveries.fanOut(manager, {

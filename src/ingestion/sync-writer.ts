@@ -62,11 +62,7 @@ export class SyncWriter {
         liveViewerCount: streamer.isLive ? (streamer.liveViewerCount ?? 0) : null,
       });
       // So is the notification outbox (§17): a message per channel of each user reached.
-      const notified = await this.notifications.enqueueBursts(
-        manager,
-        streamer.id,
-        delivered.reached,
-      );
+      const notified = await this.notifications.enqueueDeliveries(manager, streamer.id, delivered);
       await this.streams.recordSynced(manager, streamer.id, until);
       return { upserted, changes, notified };
     });

@@ -29,6 +29,12 @@ export interface LiveMessage {
   viewerCount: number | null;
 }
 
+/** A clip of the user's clipador chefe (partner modes, §13), announced on its own. */
+export interface ChefeClipMessage {
+  streamer: { id: number; displayName: string; twitchUserId: string };
+  clip: MessageClip & { creatorName: string };
+}
+
 /** Telegram and Discord cap a message; the clip list stops before. */
 const MAX_LISTED_CLIPS = 10;
 const TIME = new Intl.DateTimeFormat('pt-BR', {
@@ -91,6 +97,16 @@ export function telegramLiveText(message: LiveMessage): string {
   return parts.join('\n');
 }
 
+export function telegramChefeClipText(message: ChefeClipMessage): string {
+  const { clip } = message;
+  const title = escapeHtml(clip.title || 'Clipe');
+  return [
+    `🎬 <b>${escapeHtml(message.streamer.displayName)}</b> · clipe de ${escapeHtml(clip.creatorName)}`,
+    clip.url ? `<a href="${escapeHtml(clip.url)}">${title}</a>` : title,
+    DATE_TIME.format(new Date(clip.createdAt)),
+  ].join('\n');
+}
+
 export const TEST_TEXT = '✅ Teste do Clipador: este canal receberá suas notificações.';
 
 /** Discord: one embed (the content stays empty: embeds render the links). */
@@ -135,18 +151,36 @@ export function discordLiveBody(message: LiveMessage): Record<string, unknown> {
   };
 }
 
+export function discordChefeClipBody(message: ChefeClipMessage): Record<string, unknown> {
+  const { clip } = message;
+  return {
+    allowed_mentions: { parse: [] },
+    embeds: [
+      {
+        title: `🎬 ${message.streamer.displayName} · clipe de ${clip.creatorName}`,
+        url: clip.url ?? twitchChannelUrl(message.streamer.displayName),
+        description: clip.title || 'Clipe',
+        color: 0x9146ff,
+        timestamp: clip.createdAt,
+        footer: { text: 'Clipador' },
+      },
+    ],
+  };
+}
+
 export function discordTestBody(): Record<string, unknown> {
   return { content: TEST_TEXT, allowed_mentions: { parse: [] } };
 }
 
-export type WebhookEventType = 'burst.created' | 'burst.grown' | 'streamer.online' | 'test';
+export type WebhookEventType =
+  'burst.created' | 'burst.grown' | 'streamer.online' | 'clip.chefe' | 'test';
 
 /** The webhook's JSON event (documented in the README). */
 export function webhookEvent(
   type: WebhookEventType,
   id: string,
   createdAt: string,
-  data: { burst?: BurstMessage; live?: LiveMessage },
+  data: { burst?: BurstMessage; live?: LiveMessage; chefeClip?: ChefeClipMessage },
 ): Record<string, unknown> {
   const body: Record<string, unknown> = { type, id, created_at: createdAt };
   if (data.burst) {
@@ -176,6 +210,19 @@ export function webhookEvent(
         title: data.live.title,
         game_name: data.live.gameName,
         viewer_count: data.live.viewerCount,
+      },
+    };
+  } else if (data.chefeClip) {
+    const { clip } = data.chefeClip;
+    body.data = {
+      streamer: streamerJson(data.chefeClip.streamer),
+      clip: {
+        id: clip.id,
+        url: clip.url,
+        title: clip.title,
+        creator_name: clip.creatorName,
+        viewer_count: clip.viewerCount,
+        created_at: clip.createdAt,
       },
     };
   } else {

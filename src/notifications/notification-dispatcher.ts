@@ -13,11 +13,14 @@ import { DestinationGuard } from './http/destination-guard';
 import { PinnedHttp } from './http/pinned-http';
 import {
   BurstMessage,
+  ChefeClipMessage,
   discordBurstBody,
+  discordChefeClipBody,
   discordLiveBody,
   discordTestBody,
   LiveMessage,
   telegramBurstText,
+  telegramChefeClipText,
   telegramLiveText,
   TEST_TEXT,
   webhookEvent,
@@ -37,6 +40,7 @@ const EVENT_TYPES: Record<RenderRow['kind'], WebhookEventType> = {
   burst: 'burst.created',
   burst_grown: 'burst.grown',
   live: 'streamer.online',
+  chefe_clip: 'clip.chefe',
   test: 'test',
 };
 
@@ -162,6 +166,8 @@ export class NotificationDispatcher {
       return { refused: 'burst_gone' };
     }
     if (row.kind === 'live' && !live) return { refused: 'streamer_gone' };
+    const chefeClip = toChefeClipMessage(row);
+    if (row.kind === 'chefe_clip' && !chefeClip) return { refused: 'clip_gone' };
     const edit = row.kind === 'burst_grown' ? (row.originalMessageId ?? undefined) : undefined;
 
     switch (row.channel) {
@@ -175,6 +181,7 @@ export class NotificationDispatcher {
           {
             burst,
             live,
+            chefeClip,
           },
         );
         const body = JSON.stringify(event);
@@ -191,7 +198,9 @@ export class NotificationDispatcher {
           ? discordBurstBody(burst)
           : live
             ? discordLiveBody(live)
-            : discordTestBody();
+            : chefeClip
+              ? discordChefeClipBody(chefeClip)
+              : discordTestBody();
         return {
           destinationKey: hashKey(url),
           payload: body,
@@ -201,7 +210,13 @@ export class NotificationDispatcher {
       case 'telegram': {
         const chatId = destinations.telegramChatId;
         if (!chatId) return { refused: 'channel_removed' };
-        const text = burst ? telegramBurstText(burst) : live ? telegramLiveText(live) : TEST_TEXT;
+        const text = burst
+          ? telegramBurstText(burst)
+          : live
+            ? telegramLiveText(live)
+            : chefeClip
+              ? telegramChefeClipText(chefeClip)
+              : TEST_TEXT;
         return {
           destinationKey: hashKey(chatId),
           payload: { text, ...(edit ? { edit_message_id: edit } : {}) },
@@ -310,6 +325,28 @@ function toLiveMessage(row: RenderRow): LiveMessage | undefined {
     title: row.liveTitle,
     gameName: row.liveGameName,
     viewerCount: row.liveViewerCount,
+  };
+}
+
+function toChefeClipMessage(row: RenderRow): ChefeClipMessage | undefined {
+  if (row.kind !== 'chefe_clip' || row.clipExternalId === null || row.clipCreatedAt === null) {
+    return undefined;
+  }
+  if (row.streamerId === null || row.displayName === null) return undefined;
+  return {
+    streamer: {
+      id: row.streamerId,
+      displayName: row.displayName,
+      twitchUserId: row.twitchUserId ?? '',
+    },
+    clip: {
+      id: row.clipExternalId,
+      url: row.clipUrl,
+      title: row.clipTitle,
+      viewerCount: row.clipViewerCount,
+      createdAt: new Date(row.clipCreatedAt).toISOString(),
+      creatorName: row.clipCreatorName ?? '',
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { FanOutResult } from '../deliveries/deliveries.repository';
 import { NotificationListDto, NotificationTestDto } from './dto/notification.dto';
 import { NotificationQueue } from './notification-queue';
 import { NoNotificationChannelsError } from './notifications.errors';
@@ -8,7 +9,7 @@ import { OutboxRepository } from './outbox.repository';
 
 /**
  * The outbox's side for the rest of the service (§17). Ingestion hands it what it is committing
- * (the (user, burst) pairs its deliveries reached, the streamers that went online) inside its
+ * (the (user, burst) and chefe (user, clip) pairs its deliveries reached, the streamers that went online) inside its
  * transaction, and calls announce() after the commit; the dashboard lists and tests.
  */
 @Injectable()
@@ -20,13 +21,18 @@ export class NotificationsService {
     private readonly queue: NotificationQueue,
   ) {}
 
-  /** In the sync's transaction: a message per configured channel of each user reached. */
-  async enqueueBursts(
+  /**
+   * In the sync's transaction: a message per configured channel of each user a burst reached,
+   * and of each clip the partner modes delivered on its own (chefe_clip).
+   */
+  async enqueueDeliveries(
     manager: EntityManager,
     streamerId: number,
-    reached: ReadonlyArray<{ userId: number; burstId: number }>,
+    delivered: Pick<FanOutResult, 'reached' | 'chefe'>,
   ): Promise<number> {
-    const written = await this.outbox.enqueueBursts(manager, streamerId, reached);
+    const written =
+      (await this.outbox.enqueueBursts(manager, streamerId, delivered.reached)) +
+      (await this.outbox.enqueueChefeClips(manager, streamerId, delivered.chefe));
     if (written > 0)
       this.logger.log({ streamerId, notifications: written }, 'notifications_queued');
     return written;

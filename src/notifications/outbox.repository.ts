@@ -53,6 +53,28 @@ inserted AS (
 SELECT count(*)::int AS n FROM inserted`;
 
 /**
+ * One `chefe_clip` row per (user, clip, channel) the partner modes delivered (§13): a clip of the
+ * user's clipador chefe, announced on its own, keyed by clip and user so a re-run writes nothing
+ * twice. (A `chefe_e_bot` user whose chefe clip is also in a burst hears of both, as §13 says.)
+ */
+const ENQUEUE_CHEFE_CLIPS = `
+WITH pairs AS (
+  SELECT DISTINCT user_id, clip_id FROM unnest($2::int[], $3::int[]) AS t(user_id, clip_id)
+),
+inserted AS (
+  INSERT INTO notifications (user_id, kind, channel, streamer_id, clip_id, idempotency_key)
+  SELECT p.user_id, 'chefe_clip', ch.channel, $1, p.clip_id,
+         'chefe_clip:' || p.clip_id || ':' || p.user_id || ':' || ch.channel
+  FROM pairs p
+  JOIN notification_channels nc ON nc.user_id = p.user_id
+  ${CONFIGURED_CHANNELS}
+  WHERE ch.configured
+  ON CONFLICT (idempotency_key) DO NOTHING
+  RETURNING 1
+)
+SELECT count(*)::int AS n FROM inserted`;
+
+/**
  * "Now live" for each subscriber of a streamer that just went online, once per live session
  * (the key holds the session's start): active users within their plan whose notify_online is
  * on (the default, also without a config row).
@@ -130,7 +152,8 @@ RETURNING n.id::text AS id`;
 
 /**
  * Everything a claimed row's message needs, read in one statement (one snapshot): the streamer,
- * the burst and the clips delivered to this user from it, the original's message id (edits),
+ * the burst and the clips delivered to this user from it, a chefe_clip's clip, the original's
+ * message id (edits),
  * the user's channels (still encrypted), and, for an original, the newest edit pending on it:
  * every edit up to that one is covered by what this read rendered (foldUpTo).
  */
@@ -149,6 +172,9 @@ SELECT n.id::text AS id, n.user_id AS "userId", n.kind, n.channel, n.attempts,
         FROM clip_deliveries d JOIN clips cl ON cl.id = d.clip_id
         WHERE n.burst_id IS NOT NULL AND d.user_id = n.user_id AND d.burst_id = n.burst_id)
          AS clips,
+       n.clip_id AS "clipId", c.clip_id AS "clipExternalId", c.url AS "clipUrl",
+       c.title AS "clipTitle", c.creator_name AS "clipCreatorName",
+       c.viewer_count AS "clipViewerCount", c.created_at AS "clipCreatedAt",
        o.remote_message_id AS "originalMessageId",
        (SELECT max(g.id)::text FROM notifications g
         WHERE g.original_id = n.id AND g.status = 'pending') AS "foldUpTo",
@@ -157,6 +183,7 @@ SELECT n.id::text AS id, n.user_id AS "userId", n.kind, n.channel, n.attempts,
 FROM notifications n
 LEFT JOIN streamers s ON s.id = n.streamer_id
 LEFT JOIN bursts b ON b.id = n.burst_id
+LEFT JOIN clips c ON c.id = n.clip_id
 LEFT JOIN notifications o ON o.id = n.original_id
 LEFT JOIN notification_channels nc ON nc.user_id = n.user_id
 WHERE n.id = ANY($1::bigint[])`;
@@ -222,6 +249,13 @@ export interface RenderRow {
     viewerCount: number | null;
     createdAt: string;
   }>;
+  clipId: number | null;
+  clipExternalId: string | null;
+  clipUrl: string | null;
+  clipTitle: string | null;
+  clipCreatorName: string | null;
+  clipViewerCount: number | null;
+  clipCreatedAt: Date | null;
   originalMessageId: string | null;
   foldUpTo: string | null;
   webhookUrl: string | null;
@@ -272,6 +306,20 @@ export class OutboxRepository {
       streamerId,
       pairs.map((pair) => pair.userId),
       pairs.map((pair) => pair.burstId),
+    ]);
+    return rows[0]?.n ?? 0;
+  }
+
+  async enqueueChefeClips(
+    manager: EntityManager,
+    streamerId: number,
+    pairs: ReadonlyArray<{ userId: number; clipId: number }>,
+  ): Promise<number> {
+    if (pairs.length === 0) return 0;
+    const rows: Array<{ n: number }> = await manager.query(ENQUEUE_CHEFE_CLIPS, [
+      streamerId,
+      pairs.map((pair) => pair.userId),
+      pairs.map((pair) => pair.clipId),
     ]);
     return rows[0]?.n ?? 0;
   }

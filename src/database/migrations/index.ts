@@ -7,6 +7,7 @@ import { DeliveryReferencesByTrigger1796174454487 } from './1796174454487-Delive
 import { ChannelsGeneration1796175202761 } from './1796175202761-ChannelsGeneration';
 import { SessionFamilies1796176125083 } from './1796176125083-SessionFamilies';
 import { Notifications1796180000000 } from './1796180000000-Notifications';
+import { ChefeClipNotifications1796190000000 } from './1796190000000-ChefeClipNotifications';
 
 /** Every migration, oldest first. The app and the TypeORM CLI run this same list. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   ChannelsGeneration1796175202761,
   SessionFamilies1796176125083,
   Notifications1796180000000,
+  ChefeClipNotifications1796190000000,
 ];

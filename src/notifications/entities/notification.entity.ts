@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
-export const NOTIFICATION_KINDS = ['burst', 'burst_grown', 'live', 'test'] as const;
+export const NOTIFICATION_KINDS = ['burst', 'burst_grown', 'live', 'chefe_clip', 'test'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 export const NOTIFICATION_CHANNELS = ['webhook', 'discord', 'telegram'] as const;
 export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
@@ -31,6 +31,10 @@ export class NotificationEntity {
 
   @Column({ name: 'burst_id', type: 'integer', nullable: true })
   burstId: number | null;
+
+  /** A `chefe_clip` row: the clip it announces (partner modes, §13). */
+  @Column({ name: 'clip_id', type: 'integer', nullable: true })
+  clipId: number | null;
 
   /** A grown burst's row: the original message it edits. */
   @Column({ name: 'original_id', type: 'bigint', nullable: true })
