@@ -6,7 +6,7 @@
  * machine, ready for the README's Benchmarks section. Takes 6–8 minutes on the 2-core machine.
  *
  * `npm run bench -- read auth` runs only the named ones (read, auth, login-burst, public, ingest,
- * sync, ratelimit, budget, burst, config-me, fanout). `budget` alone takes 11 minutes.
+ * sync, ratelimit, budget, burst, config-me, fanout, events). `budget` alone takes 11 minutes.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { main as budgetCycles } from './budget-cycles.bench';
 import { main as burstRule } from './burst-rule.bench';
 import { main as configMe } from './config-me.bench';
 import { main as deliveryFanout } from './delivery-fanout.bench';
+import { main as eventsFeed } from './events-feed.bench';
 import { main as ingestWrite } from './ingest-write.bench';
 import { main as loginBurst } from './login-burst.bench';
 import { main as publicClips } from './public-clips.bench';
@@ -41,6 +42,7 @@ const BENCHMARKS: Array<[string, () => Promise<BenchResult | BenchResult[]>]> = 
   ['burst', burstRule],
   ['config-me', configMe],
   ['fanout', deliveryFanout],
+  ['events', eventsFeed],
 ];
 
 function machine(): string {

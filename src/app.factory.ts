@@ -9,6 +9,7 @@ import { httpDuration, httpRequests } from './metrics/metrics.registry';
 import { DomainError } from './common/errors/domain.error';
 import { replyWithError } from './common/filters/all-exceptions.filter';
 import { jsonInputProblem } from './common/json-input';
+import { ConnectionCap } from './common/net/connection-cap';
 import { requestIdFor } from './common/logging';
 import { ROUTE_BODY_LIMIT } from './common/route-body-limit';
 import { createValidationPipe } from './common/validation';
@@ -58,8 +59,9 @@ function malformedJsonDetail(error: Error): string {
  * its headers within CLIPADOR_HTTP_HEADERS_TIMEOUT_MS; an idle socket is closed after
  * CLIPADOR_HTTP_IDLE_TIMEOUT_MS and an idle keep-alive one after CLIPADOR_HTTP_KEEP_ALIVE_TIMEOUT_MS;
  * at most CLIPADOR_HTTP_MAX_CONNECTIONS sockets are open at once. None of these limits how long
- * an answer may stream once the request is in, and the cap's default leaves room for thousands
- * of long-lived live-feed connections (PRODUCT §17), which switch their socket's idle timeout off.
+ * an answer may stream once the request is in. Live-feed streams (PRODUCT §17) are counted apart,
+ * up to CLIPADOR_HTTP_MAX_STREAM_CONNECTIONS, and switch their socket's idle timeout off
+ * (src/common/net/connection-cap.ts).
  * The client address (`request.ip`) is the socket's, or what CLIPADOR_TRUST_PROXY allows.
  */
 export function createFastifyAdapter(app: AppSection): FastifyAdapter {
@@ -80,7 +82,9 @@ export function createFastifyAdapter(app: AppSection): FastifyAdapter {
       connectionsCheckingInterval: 1_000,
     },
   });
-  adapter.getInstance().server.maxConnections = http.maxConnections;
+  new ConnectionCap(http.maxConnections, http.maxStreamConnections).install(
+    adapter.getInstance().server,
+  );
   adapter.getInstance().addHook('onRoute', (route) => {
     const limit = (route.config as Record<string, unknown> | undefined)?.[ROUTE_BODY_LIMIT];
     if (typeof limit === 'number') route.bodyLimit = limit;

@@ -270,6 +270,19 @@ const HTTP_CASES: HttpCase[] = [
   { name: 'a password over 72 bytes', method: 'post', path: '/admin/users/1/password', as: 'admin', body: { new_password: 'ç'.repeat(37) }, status: 400, code: 'validation_failed', detail: /new_password must be a string of 8 to 72 bytes/ },
   { name: 'a password for a user nobody has', method: 'post', path: '/admin/users/2147483647/password', as: 'admin', body: { new_password: 'long-enough-1' }, status: 404, code: 'user_not_found', detail: /User 2147483647 not found/ },
 
+  // --- the live feed: GET /events, POST /events/ticket ---------------------------------------
+  { name: 'no token and no ticket', method: 'get', path: '/events', as: 'anonymous', status: 401, code: 'invalid_token', detail: /Missing bearer token/ },
+  { name: 'a ticket that is not one', method: 'get', path: '/events?ticket=short', as: 'anonymous', status: 401, code: 'invalid_ticket', detail: /ticket unknown, already used or expired/ },
+  { name: 'a well-formed ticket nobody issued', method: 'get', path: `/events?ticket=${'A'.repeat(43)}`, as: 'anonymous', status: 401, code: 'invalid_ticket', detail: /ticket unknown/ },
+  { name: 'two tickets', method: 'get', path: `/events?ticket=${'A'.repeat(43)}&ticket=${'B'.repeat(43)}`, as: 'anonymous', status: 401, code: 'invalid_ticket', detail: /ticket unknown/ },
+  { name: 'SQL injection as ticket', method: 'get', path: "/events?ticket='%20OR%201=1--", as: 'anonymous', status: 401, code: 'invalid_ticket', detail: /ticket unknown/ },
+  { name: 'a refresh token as Bearer', method: 'get', path: '/events', as: (t) => `Bearer ${t.viewer.refreshToken}`, status: 401, code: 'invalid_token', detail: /Not an access token/ },
+  { name: "a deleted user's token", method: 'get', path: '/events', as: (t) => t.deleted.bearer, status: 401, code: 'invalid_token', detail: /User no longer exists/ },
+  { name: 'an unknown query parameter', method: 'get', path: '/events?since=5', as: 'viewer', status: 400, code: 'validation_failed', detail: /since: is not an accepted field/ },
+  { name: 'a NUL byte in the ticket', method: 'get', path: '/events?ticket=%00', as: 'anonymous', status: 400, code: 'nul_byte', detail: /NUL/ },
+  { name: 'a ticket without a token', method: 'post', path: '/events/ticket', as: 'anonymous', status: 401, code: 'invalid_token', detail: /Missing bearer token/ },
+  { name: 'a ticket with a forged token', method: 'post', path: '/events/ticket', as: (t) => forged(t.viewer, { secret: 'not-the-secret-but-long-enough-0123456789' }), status: 401, code: 'invalid_token', detail: /Invalid or expired token/ },
+
   // --- routes that do not exist -----------------------------------------------------------
   { name: 'POST on a GET-only route', method: 'post', path: '/health', as: 'anonymous', status: 404, code: 'not_found', detail: /POST \/health/ },
   { name: 'a path that does not exist', method: 'get', path: '/streams/1/clips', as: 'admin', status: 404, code: 'not_found', detail: /\/streams\/1\/clips/ },
@@ -415,6 +428,8 @@ describe('bad input', () => {
       'PATCH /admin/users/1',
       'POST /admin/users',
       'POST /admin/users/1/password',
+      'GET /events',
+      'POST /events/ticket',
     ]) {
       expect(routes).toContain(route);
     }

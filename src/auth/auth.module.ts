@@ -38,8 +38,12 @@ import { TokenService } from './token.service';
     loginLimitersProvider,
     SessionsRepository,
     // Order matters: authentication establishes the user, then roles are checked.
-    { provide: APP_GUARD, useClass: JwtAuthGuard },
+    JwtAuthGuard,
+    { provide: APP_GUARD, useExisting: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
+  // For the live feed (src/events): its own guard takes a ticket or a Bearer token, and its
+  // streams end with their session.
+  exports: [AuthService, JwtAuthGuard],
 })
 export class AuthModule {}

@@ -98,6 +98,15 @@ export class AuthService implements OnModuleInit {
     return pair.answer;
   }
 
+  /**
+   * Which of these sessions are live (not revoked, not past their end, their user not deleted):
+   * the live feed closes streams of the others.
+   */
+  async liveSessionIds(sessionIds: readonly string[]): Promise<Set<string>> {
+    if (sessionIds.length === 0) return new Set();
+    return new Set(await this.sessions.findLive(sessionIds));
+  }
+
   /** Ends the caller's session (the one its access token belongs to), and only that one. */
   async logout(userId: number, sessionId: string): Promise<void> {
     const revoked = await this.sessions.revoke(sessionId, userId);

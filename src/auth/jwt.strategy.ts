@@ -74,6 +74,13 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
       throw new InvalidTokenError('Session ended by a password change; log in again');
     }
     request.changeGenerations = generations;
-    return { id: user.id, username: user.username, role: user.role, sessionId: claims.sessionId };
+    return {
+      id: user.id,
+      username: user.username,
+      role: user.role,
+      sessionId: claims.sessionId,
+      // accessClaimsOf has checked that exp is a number.
+      tokenExpiresAt: new Date((payload.exp as number) * 1000),
+    };
   }
 }

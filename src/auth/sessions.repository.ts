@@ -109,6 +109,16 @@ export class SessionsRepository {
     return rows.length > 0;
   }
 
+  /** The ids among these whose session is live: not revoked and not past its end. */
+  async findLive(sessionIds: readonly string[]): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.dataSource.query(
+      `SELECT id FROM auth_sessions
+       WHERE id = ANY($1::uuid[]) AND revoked_at IS NULL AND expires_at > now()`,
+      [sessionIds],
+    );
+    return rows.map((row) => row.id);
+  }
+
   /** Ends one session; true when it was live. */
   async revoke(sessionId: string, userId: number): Promise<boolean> {
     const rows = returnedRows<unknown>(

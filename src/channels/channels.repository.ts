@@ -141,6 +141,17 @@ export class ChannelsRepository {
     );
   }
 
+  /** Who subscribes to these streamers: (streamer id, user id) pairs. */
+  findSubscribers(
+    streamerIds: readonly number[],
+  ): Promise<Array<{ streamerId: number; userId: number }>> {
+    return this.dataSource.query(
+      `SELECT streamer_id AS "streamerId", user_id AS "userId"
+       FROM user_streamers WHERE streamer_id = ANY($1::int[])`,
+      [streamerIds],
+    );
+  }
+
   listSubscriptions(
     userId: number,
     manager: EntityManager = this.dataSource.manager,

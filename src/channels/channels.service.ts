@@ -93,6 +93,18 @@ export class ChannelsService {
     return config;
   }
 
+  /** The users subscribed to each of these streamers (the live feed's audience). */
+  async subscribersOf(streamerIds: readonly number[]): Promise<Map<number, number[]>> {
+    const bySteamer = new Map<number, number[]>();
+    if (streamerIds.length === 0) return bySteamer;
+    for (const { streamerId, userId } of await this.channels.findSubscribers(streamerIds)) {
+      const users = bySteamer.get(streamerId);
+      if (users) users.push(userId);
+      else bySteamer.set(streamerId, [userId]);
+    }
+    return bySteamer;
+  }
+
   private async loadConfig(userId: number): Promise<ChannelConfigDto> {
     let config = await this.channels.findConfig(userId);
     if (!config) {

@@ -44,7 +44,16 @@ function isoUtc(column: string): string {
  *   uses, independent of the database's collation.
  * - Timestamps are formatted here, so the clips arrive as ready JSON and Node parses no dates.
  */
-export const RECENT_BURSTS_SQL = `
+export const RECENT_BURSTS_SQL = burstsSql(
+  'b.start_time >= $1',
+  'ORDER BY b.start_time DESC, b.id DESC',
+);
+
+/** The same burst objects, by id (the live feed's events, published after a sync commits). */
+const BURSTS_BY_ID_SQL = burstsSql('b.id = ANY($1::int[])', 'ORDER BY b.id');
+
+function burstsSql(where: string, orderBy: string): string {
+  return `
   SELECT
     b.id,
     ${isoUtc('b.start_time')} AS "startTime",
@@ -73,8 +82,9 @@ export const RECENT_BURSTS_SQL = `
       '[]'::json) AS clips
   FROM bursts b
   JOIN streamers s ON s.id = b.streamer_id
-  WHERE b.start_time >= $1
-  ORDER BY b.start_time DESC, b.id DESC`;
+  WHERE ${where}
+  ${orderBy}`;
+}
 
 /** A clip as ingestion or the seed hands it over, already mapped from Twitch's or a CSV's shape. */
 export interface ClipUpsertRow {
@@ -132,6 +142,10 @@ export class ClipsRepository {
 
   findBurstsStartingSince(since: Date): Promise<RecentBurstRow[]> {
     return this.dataSource.query(RECENT_BURSTS_SQL, [since]);
+  }
+
+  findBurstsByIds(ids: readonly number[]): Promise<RecentBurstRow[]> {
+    return this.dataSource.query(BURSTS_BY_ID_SQL, [ids]);
   }
 
   /** `rows` must not repeat a clip id (one statement cannot touch a row twice). */

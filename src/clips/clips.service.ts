@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { ChangeGenerationsReader } from '../change-generations/change-generations';
 import { NewlyStoredClip } from './bursts.service';
 import { toBurstDto } from './burst.mapper';
+import { BurstDto } from './dto/burst.dto';
 import { MAX_SINCE_MINUTES } from './dto/recent-bursts-query.dto';
 import { ClipsRepository, ClipUpsertRow } from './clips.repository';
 import { RecentBurstsCache } from './recent-bursts.cache';
@@ -53,6 +54,12 @@ export class ClipsService {
   ): Promise<Buffer> {
     const generation = burstsGeneration ?? (await this.generations.read()).bursts;
     return this.recent.answer(sinceMinutes, generation, now.getTime());
+  }
+
+  /** These bursts as the API shows them (§6 burst objects, clips included), by id. */
+  async burstsByIds(ids: readonly number[]): Promise<BurstDto[]> {
+    if (ids.length === 0) return [];
+    return (await this.clips.findBurstsByIds(ids)).map(toBurstDto);
   }
 
   /**

@@ -60,6 +60,11 @@ export interface HttpSection {
   idleTimeoutMs: number;
   /** Open connections one API process accepts; more are dropped at once. */
   maxConnections: number;
+  /**
+   * Live-feed (SSE, `GET /events`) connections one API process holds, counted apart from
+   * maxConnections: a stream moves its socket out of the HTTP count. Beyond it /events is 503.
+   */
+  maxStreamConnections: number;
 }
 
 export interface DatabaseSection {
@@ -169,6 +174,19 @@ export interface BillingSection {
   kirvanoToken: string | undefined;
 }
 
+export interface EventsSection {
+  /** A comment line is written to every live-feed stream this often (proxies and clients see life). */
+  heartbeatMs: number;
+  /** Events are kept at least this long for `Last-Event-ID` resumes (Redis Stream or memory ring). */
+  retentionMinutes: number;
+  /** Live-feed streams one user may hold in one API process; beyond it 429. */
+  maxStreamsPerUser: number;
+  /** How often each API process checks that the sessions of its streams are still live. */
+  sessionCheckMs: number;
+  /** Longest the worker waits to publish an event after a commit; then it is logged and dropped. */
+  publishTimeoutMs: number;
+}
+
 export interface MetricsSection {
   /** Static Bearer token of /metrics; undefined → /metrics is 404. */
   token: string | undefined;
@@ -187,6 +205,7 @@ export interface AppConfig {
   retention: RetentionSection;
   publicClips: PublicClipsSection;
   billing: BillingSection;
+  events: EventsSection;
   metrics: MetricsSection;
 }
 
@@ -359,6 +378,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         keepAliveTimeoutMs: read.int('HTTP_KEEP_ALIVE_TIMEOUT_MS', 72_000, 100, 600_000),
         idleTimeoutMs: read.int('HTTP_IDLE_TIMEOUT_MS', 120_000, 0, 3_600_000),
         maxConnections: read.int('HTTP_MAX_CONNECTIONS', 8_192, 16, 1_000_000),
+        maxStreamConnections: read.int('HTTP_MAX_STREAM_CONNECTIONS', 10_000, 0, 1_000_000),
       },
     },
     database: {
@@ -438,6 +458,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     billing: {
       kirvanoToken: read.optional('KIRVANO_TOKEN'),
+    },
+    events: {
+      heartbeatMs: read.int('EVENTS_HEARTBEAT_MS', 15_000, 100, 300_000),
+      retentionMinutes: read.int('EVENTS_RETENTION_MINUTES', 10, 10, 24 * 60),
+      maxStreamsPerUser: read.int('EVENTS_MAX_STREAMS_PER_USER', 10, 1, 100_000),
+      sessionCheckMs: read.int('EVENTS_SESSION_CHECK_MS', 5_000, 100, 600_000),
+      publishTimeoutMs: read.int('EVENTS_PUBLISH_TIMEOUT_MS', 1_000, 50, 60_000),
     },
     metrics: {
       token: read.optional('METRICS_TOKEN'),

@@ -4,6 +4,7 @@ import { DynamicModule, Logger, Module, Provider } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ClipsModule } from '../clips/clips.module';
+import { EventsModule } from '../events/events.module';
 import { AppConfig } from '../config/configuration';
 import { StreamsModule } from '../streams/streams.module';
 import { TwitchModule } from '../twitch/twitch.module';
@@ -40,6 +41,7 @@ export class IngestionModule {
       ClipsModule,
       TwitchModule,
       DeliveriesModule,
+      EventsModule,
       IngestionStatusModule,
     ];
     const providers: Provider[] = [

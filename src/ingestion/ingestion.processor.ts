@@ -7,9 +7,9 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Job, Queue } from 'bull';
-import type Redis from 'ioredis';
 import { withLogFields } from '../common/log-context';
 import { AppConfig } from '../config/configuration';
+import { blockingConnection, disconnectQueue } from '../redis/bull-connections';
 import {
   INGESTION_CYCLE_QUEUE,
   INGESTION_QUEUE,
@@ -101,15 +101,13 @@ export class IngestionProcessor implements OnApplicationBootstrap, BeforeApplica
     // this queue's Redis connections.
     const queues = [this.queue, this.cycles];
     const closing = Promise.all(queues.map((queue) => queue.close())).then(() => undefined);
-    // Bull stops its blocking BRPOPLPUSH with a QUIT, which Redis reads only when that command
-    // returns; a job arriving meanwhile (up to 500 ms) would still be taken. Cutting the blocking
-    // connection now means no job is taken after the stop began.
+    // Cutting the blocking connection now means no job is taken after the stop began.
     for (const queue of queues) blockingConnection(queue)?.disconnect();
     const outcome = await this.interruption.drain(closing);
     if (outcome === 'abandoned') {
       // Redis is unreachable: nothing more can be handed back. Stop the reconnection attempts;
       // jobs this worker held are found stalled and run again once Redis is back.
-      for (const queue of queues) for (const client of queue.clients) client.disconnect();
+      for (const queue of queues) disconnectQueue(queue);
       this.closed = Promise.resolve();
       this.logger.warn({ graceMs: this.interruption.graceMs }, 'worker_queue_close_abandoned');
       return;
@@ -119,14 +117,4 @@ export class IngestionProcessor implements OnApplicationBootstrap, BeforeApplica
       this.logger.warn({ graceMs: this.interruption.graceMs }, 'worker_jobs_interrupted');
     }
   }
-}
-
-/** Bull's connection for waiting on new jobs (not in its type declarations). */
-function blockingConnection(queue: Queue): Pick<Redis, 'disconnect'> | undefined {
-  const { bclientInitialized, bclient } = queue as Queue & {
-    bclientInitialized?: boolean;
-    bclient?: Redis;
-  };
-  // Reading `bclient` creates the connection when there is none yet.
-  return bclientInitialized ? bclient : undefined;
 }

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { BurstChanges } from '../clips/bursts.service';
 import { ClipUpsertRow } from '../clips/clips.service';
 import { AppConfig } from '../config/configuration';
+import { EventsPublisher } from '../events/events.publisher';
 import { StreamerForSync, StreamerSyncService } from '../streams/streamer-sync.service';
 import type { HelixClip } from '../twitch/helix.types';
 import { TwitchClient } from '../twitch/twitch.client';
@@ -35,6 +36,7 @@ export class StreamerSync {
     private readonly writer: SyncWriter,
     private readonly interruption: SyncInterruption,
     @Inject(STREAMER_SYNC_LOCK) private readonly locks: StreamerSyncLock,
+    private readonly events: EventsPublisher,
     config: ConfigService<AppConfig, true>,
   ) {
     const ingestion = config.get('ingestion', { infer: true });
@@ -111,6 +113,8 @@ export class StreamerSync {
     this.interruption.check();
     const { upserted, changes } = await this.writer.commit(streamer, rows, until);
     // Committed: the clips, bursts and deliveries above are stored for good from here on.
+    // Announce it to the live feed (bounded; never fails the sync).
+    await this.events.burstsChanged(streamer, changes);
 
     this.logBurstChanges(cycleId, streamer, changes);
     this.logger.log(

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DomainError } from '../common/errors/domain.error';
+import { EventsPublisher } from '../events/events.publisher';
 import { AppConfig, IngestionSection } from '../config/configuration';
 import { credentialLabel } from '../metrics/metrics.registry';
 import { LiveStreamRow } from '../streams/streams.repository';
@@ -87,6 +88,7 @@ export class SyncCyclePlanner {
     private readonly queue: JobQueue,
     private readonly status: IngestionStatusService,
     private readonly twitch: TwitchClient,
+    private readonly events: EventsPublisher,
     config: ConfigService<AppConfig, true>,
   ) {
     this.ingestion = config.get('ingestion', { infer: true });
@@ -299,6 +301,12 @@ export class SyncCyclePlanner {
       .map((id) => byTwitchId.get(id)?.id)
       .filter((id): id is number => id !== undefined);
     const transitions = await this.streams.recordLiveChecks(now, checkedIds, rows);
+    // Recorded (committed): announce the transitions to the live feed.
+    await this.events.liveChanged(
+      transitions,
+      new Map(streamers.map((streamer) => [streamer.id, streamer])),
+      rows,
+    );
     for (const streamerId of transitions.online) {
       this.logger.log({ cycleId, streamerId }, 'ingestion_streamer_online');
     }

@@ -54,3 +54,16 @@ export const ingestionCycles = new Counter({
   help: 'Sync cycles completed (counted by the process that saw the last outcome)',
   registers: [metricsRegistry],
 });
+
+export const sseClients = new Gauge({
+  name: 'clipador_sse_clients',
+  help: 'Live-feed (GET /events) streams open on this process',
+  registers: [metricsRegistry],
+});
+
+export const feedEvents = new Counter({
+  name: 'clipador_feed_events_total',
+  help: 'Live-feed events, by what became of them here: published (worker), dropped (not published: Redis away or slow), relayed (read by this api process)',
+  labelNames: ['outcome'] as const,
+  registers: [metricsRegistry],
+});

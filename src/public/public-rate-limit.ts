@@ -8,7 +8,7 @@ import {
 } from 'rate-limiter-flexible';
 import { DomainError } from '../common/errors/domain.error';
 import { provideStore } from '../redis/provide-store';
-import { clientAddressKey } from './client-address';
+import { clientAddressKey } from '../common/net/client-address';
 
 /** Injection token of the public routes' limiter (Redis-backed, or memory without Redis). */
 export const PUBLIC_RATE_LIMITER = Symbol('PUBLIC_RATE_LIMITER');

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import type { Queue } from 'bull';
 import { withTimeout } from '../common/timeout';
+import { blockingConnection, disconnectQueue } from '../redis/bull-connections';
 import { JOB_RETENTION, MAINTENANCE_QUEUE } from './maintenance.jobs';
 import { MaintenanceHandler } from './maintenance-queue';
 
@@ -43,12 +44,22 @@ export class MaintenanceProcessor implements OnApplicationBootstrap, BeforeAppli
       );
   }
 
+  /**
+   * Quick by design: Nest runs the modules' shutdown hooks one module after another, so a slow
+   * close here would keep the ingestion queue taking jobs after the stop began.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     this.stop.abort();
+    blockingConnection(this.queue)?.disconnect();
+    if (this.queue.client.status !== 'ready') {
+      // Redis is unreachable: a close would wait for it; nothing is lost (a held job is found
+      // stalled and runs again).
+      disconnectQueue(this.queue);
+      this.closed = Promise.resolve();
+      return;
+    }
     this.closed = withTimeout(this.queue.close(), CLOSE_TIMEOUT_MS, 'The maintenance queue').catch(
-      () => {
-        for (const client of this.queue.clients) client.disconnect();
-      },
+      () => disconnectQueue(this.queue),
     );
     await this.closed;
   }

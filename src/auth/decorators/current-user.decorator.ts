@@ -8,6 +8,8 @@ export interface AuthenticatedUser {
   role: 'admin' | 'viewer';
   /** The session (refresh-token family) the access token came from: its `sid` claim. */
   sessionId: string;
+  /** When the access token the request came with expires (its `exp`): the live feed closes then. */
+  tokenExpiresAt: Date;
 }
 
 export type AuthenticatedRequest = FastifyRequest & { user?: AuthenticatedUser };

@@ -39,6 +39,16 @@ export class JwtAuthGuard implements CanActivate {
       context.getClass(),
     ]);
     if (isPublic) return true;
+    await this.authenticate(context);
+    return true;
+  }
+
+  /**
+   * Checks the request's Bearer token and sets `request.user`, or throws (401, or 503 with the
+   * database down). For routes that are @Public() to this guard but take a token among other
+   * credentials (the live feed's ticket, src/events/events-auth.guard.ts).
+   */
+  async authenticate(context: ExecutionContext): Promise<void> {
     const http = context.switchToHttp();
     const request = http.getRequest<AuthenticatedRequest>();
     request.user = await new Promise<AuthenticatedRequest['user']>((resolve, reject) => {
@@ -57,7 +67,6 @@ export class JwtAuthGuard implements CanActivate {
         error ? reject(asError(error)) : resolve(undefined),
       );
     });
-    return true;
   }
 }
 
