@@ -396,9 +396,9 @@ describe('TwitchClient against the Twitch simulator', () => {
       expect(stats.rateLimited).toBe(0);
       expect(stats.pointsUsed).toBe(50);
       // Using most of the budget: 50 points would fit in 3 s at best (20 now + 10 per second).
-      // The budget ignores refill between reports and waits for whole Reset seconds, so it needs
-      // longer; well over half of what Twitch allowed in that time must still be spent.
-      expect(stats.pointsUsed / allowedSince(started)).toBeGreaterThan(0.55);
+      // Once the 20 are spent the budget probes on the refill line of the newest answer, so it
+      // keeps pace with the refill less the margin and a round trip per probe (0.96 measured).
+      expect(stats.pointsUsed / allowedSince(started)).toBeGreaterThan(0.85);
     });
 
     it('keeps two processes sharing one Redis budget inside one bucket', async () => {

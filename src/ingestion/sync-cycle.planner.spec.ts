@@ -28,6 +28,17 @@ const isLive = (s: StreamerForSync) => s.isLive;
 const ids = (list: StreamerForSync[]) => list.map((s) => s.id);
 
 describe('fitToBudget', () => {
+  it('orders the live tier by last sync, oldest first, so each keeps its place cycle after cycle', () => {
+    const streamers = [
+      streamer(1, 0.1, true),
+      streamer(2, 0.5, true),
+      streamer(3, 0.3, true),
+      streamer(4, null, true),
+    ];
+    const fitted = fitToBudget(streamers, isLive, { cycle: 10, limit: 10 }, dueBefore, 4);
+    expect(ids(fitted.live)).toEqual([4, 2, 3, 1]);
+  });
+
   it('takes the live tier, then offline streamers oldest first (never synced first)', () => {
     const streamers = [
       streamer(1, 1, true),

@@ -31,8 +31,8 @@ export interface FittedCycle {
 
 /**
  * The pure part of a budget-fitted cycle for one credential (§16). Every streamer in the live
- * tier; then offline ones, oldest last sync first (never synced first), with what the cycle's
- * `budget.cycle` leaves. Offline streamers *due* (their max gap, INGESTION_OFFLINE_MAX_MINUTES,
+ * tier, then offline ones, each oldest last sync first (never synced first), the offline ones
+ * with what the cycle's `budget.cycle` leaves. Offline streamers *due* (their max gap, INGESTION_OFFLINE_MAX_MINUTES,
  * would pass before the next cycle: last synced before `dueBefore`) are a prefix of that order and
  * are forced in: when the live tier leaves too little, they still get the share that keeps every
  * offline streamer within the max gap (offline / `maxGapCycles` a cycle), paid from the reserve
@@ -45,10 +45,13 @@ export function fitToBudget(
   dueBefore: number,
   maxGapCycles: number,
 ): FittedCycle {
-  const live = streamers.filter(liveTier);
-  const offline = streamers
-    .filter((streamer) => !liveTier(streamer))
-    .sort((a, b) => syncedAt(a) - syncedAt(b) || a.id - b.id);
+  const bySync = (a: StreamerForSync, b: StreamerForSync) =>
+    syncedAt(a) - syncedAt(b) || a.id - b.id;
+  // Live ones oldest last sync first too: each keeps its place from one cycle to the next, so its
+  // gap stays one interval (in query order, a streamer synced early in one cycle could be synced
+  // late in the next: a gap of the interval plus the cycle's spread).
+  const live = streamers.filter(liveTier).sort(bySync);
+  const offline = streamers.filter((streamer) => !liveTier(streamer)).sort(bySync);
   const due = offline.filter((streamer) => syncedAt(streamer) < dueBefore);
   const room = budget.cycle - live.length;
   const share = Math.min(

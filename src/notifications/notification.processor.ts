@@ -6,7 +6,7 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { Queue } from 'bull';
-import { withTimeout } from '../common/timeout';
+import { closeQueueQuickly } from '../redis/bull-connections';
 import { JOB_DISPATCH, NOTIFICATIONS_QUEUE } from './notifications.jobs';
 import { NotificationDispatcher } from './notification-dispatcher';
 
@@ -32,8 +32,6 @@ export class NotificationProcessor implements OnApplicationBootstrap, BeforeAppl
 
   /** Stops taking wake-ups; bounded, so a Redis that went away cannot hold the stop. */
   async beforeApplicationShutdown(): Promise<void> {
-    await withTimeout(this.queue.close(), CLOSE_TIMEOUT_MS, 'The notifications queue').catch(() => {
-      for (const client of this.queue.clients) client.disconnect();
-    });
+    await closeQueueQuickly(this.queue, CLOSE_TIMEOUT_MS);
   }
 }

@@ -71,7 +71,12 @@ describe('rate budget state', () => {
   it('spends exactly what the probe reported, minus the margin, then waits for the reset', () => {
     const state = emptyBudgetState();
     const probe = grantedId(reserve(state, T0, 'probe', { ...SETTINGS, margin: 2 }));
-    settleInState(state, probe, { limit: 20, remaining: 19, resetAt: T0 + 2000, rejected: false });
+    settleInState(state, T0, probe, {
+      limit: 20,
+      remaining: 19,
+      resetAt: T0 + 2000,
+      rejected: false,
+    });
 
     let granted = 0;
     for (let index = 0; index < 50; index++) {
@@ -85,24 +90,113 @@ describe('rate budget state', () => {
     });
   });
 
-  it('probes again once the reset has passed instead of assuming a full bucket', () => {
+  it('probes as soon as the refill since the newest report should hold margin + 1 points', () => {
     const state = emptyBudgetState();
-    settleInState(state, grantedId(reserve(state, T0, 'p1')), {
+    const settings = { ...SETTINGS, margin: 1 };
+    // 10 points, empty at T0, full by T0 + 1000: a point per 100 ms. Margin 1 needs 2 points.
+    settleInState(state, T0, grantedId(reserve(state, T0, 'p1', settings)), {
+      limit: 10,
+      remaining: 0,
+      resetAt: T0 + 1000,
+      rejected: false,
+    });
+    expect(reserve(state, T0 + 199, 'early', settings)).toEqual({
+      granted: false,
+      retryInMs: 1,
+      resetAt: T0 + 1000,
+    });
+
+    expect(reserve(state, T0 + 200, 'p2', settings)).toMatchObject({ granted: true, probe: true });
+    // One probe at a time; the others poll for its answer.
+    expect(reserve(state, T0 + 200, 'p3', settings)).toEqual({
+      granted: false,
+      retryInMs: SETTINGS.pollMs,
+      resetAt: T0 + 1000,
+    });
+  });
+
+  it('starts the refill line at the answer of the newest report, and counts what was spent', () => {
+    const state = emptyBudgetState();
+    // The probe's answer arrives at T0 + 100 reporting 4 of 10, full at T0 + 1300: 6 points in
+    // 1200 ms, a point per 200 ms from T0 + 100.
+    const probe = grantedId(reserve(state, T0, 'probe'));
+    settleInState(state, T0 + 100, probe, {
+      limit: 10,
+      remaining: 4,
+      resetAt: T0 + 1300,
+      rejected: false,
+    });
+    for (let index = 0; index < 4; index++) {
+      expect(reserve(state, T0 + 100, `r${index}`).granted).toBe(true);
+    }
+    // Estimate 0, margin 0: one point of refill is enough.
+    expect(reserve(state, T0 + 100, 'wait')).toMatchObject({ granted: false, retryInMs: 200 });
+    expect(reserve(state, T0 + 300, 'p2')).toMatchObject({ granted: true, probe: true });
+  });
+
+  it('waits for Ratelimit-Reset when the newest report shows no refill rate', () => {
+    const full = emptyBudgetState();
+    // remaining == limit: nothing missing, so nothing to draw a refill line from.
+    settleInState(full, T0, grantedId(reserve(full, T0, 'p1')), {
+      limit: 3,
+      remaining: 3,
+      resetAt: T0 + 1000,
+      rejected: false,
+    });
+    for (const nonce of ['a', 'b', 'c']) expect(reserve(full, T0, nonce).granted).toBe(true);
+    expect(reserve(full, T0 + 999, 'early')).toMatchObject({ granted: false, retryInMs: 1 });
+    expect(reserve(full, T0 + 1000, 'p2')).toMatchObject({ granted: true, probe: true });
+
+    const stale = emptyBudgetState();
+    // The answer arrived after its own Reset (a slow answer, or clocks apart): no span to divide.
+    settleInState(stale, T0 + 1500, grantedId(reserve(stale, T0, 'p1')), {
       limit: 5,
       remaining: 0,
       resetAt: T0 + 1000,
       rejected: false,
     });
-    expect(reserve(state, T0 + 999, 'early').granted).toBe(false);
+    expect(reserve(stale, T0 + 1500, 'p2')).toMatchObject({ granted: true, probe: true });
+    expect(reserve(stale, T0 + 1500, 'p3')).toMatchObject({
+      granted: false,
+      retryInMs: SETTINGS.pollMs,
+    });
+  });
 
-    const second = reserve(state, T0 + 1000, 'p2');
-    expect(second).toMatchObject({ granted: true, probe: true });
-    expect(reserve(state, T0 + 1000, 'p3').granted).toBe(false);
+  it('spends a drained bucket at its refill rate, without a 429 and without waiting for full', () => {
+    // The bench's credential: 100 points per 10 s, every request answered 30 ms after it is sent.
+    const settings = { ...SETTINGS, margin: 1 };
+    const server = new ServerBucket(100, 10_000, T0);
+    const state = emptyBudgetState();
+    const answers: { at: number; id: string; report: RateLimitReport }[] = [];
+    let rejected = 0;
+    let sent = 0;
+    let probesBeforeReset = 0;
+    for (let now = T0; now < T0 + 60_000; now += 10) {
+      for (const answer of answers.filter((pending) => pending.at <= now)) {
+        settleInState(state, now, answer.id, answer.report);
+        answers.splice(answers.indexOf(answer), 1);
+      }
+      for (;;) {
+        const resetBefore = state.resetAt;
+        const outcome = reserveInState(state, now, `n${sent}`, settings);
+        if (!outcome.granted) break;
+        if (outcome.probe && now < resetBefore) probesBeforeReset += 1;
+        sent += 1;
+        const report = server.process(now);
+        if (report.rejected) rejected += 1;
+        answers.push({ at: now + 30, id: outcome.ticketId, report });
+      }
+    }
+
+    expect(rejected).toBe(0);
+    // 100 points at start and 10 a second for 60 s, less the margin: close to 700 is possible.
+    expect(sent).toBeGreaterThan(650);
+    expect(probesBeforeReset).toBeGreaterThan(50);
   });
 
   it('does not let a late, older answer raise the estimate above what is safe', () => {
     const state = emptyBudgetState();
-    settleInState(state, grantedId(reserve(state, T0, 'probe')), {
+    settleInState(state, T0, grantedId(reserve(state, T0, 'probe')), {
       limit: 10,
       remaining: 9,
       resetAt: T0 + 2000,
@@ -111,13 +205,13 @@ describe('rate budget state', () => {
     const a = grantedId(reserve(state, T0, 'a'));
     const b = grantedId(reserve(state, T0, 'b'));
     // Twitch counted b first (remaining 8) and then a (remaining 7); b's answer arrives first.
-    settleInState(state, b, { limit: 10, remaining: 8, resetAt: T0 + 2000, rejected: false });
-    settleInState(state, a, { limit: 10, remaining: 7, resetAt: T0 + 2000, rejected: false });
+    settleInState(state, T0, b, { limit: 10, remaining: 8, resetAt: T0 + 2000, rejected: false });
+    settleInState(state, T0, a, { limit: 10, remaining: 7, resetAt: T0 + 2000, rejected: false });
     // Then the reverse order for c and d: d counted first (6), c second (5), c answers first.
     const c = grantedId(reserve(state, T0, 'c'));
     const d = grantedId(reserve(state, T0, 'd'));
-    settleInState(state, c, { limit: 10, remaining: 5, resetAt: T0 + 2000, rejected: false });
-    settleInState(state, d, { limit: 10, remaining: 6, resetAt: T0 + 2000, rejected: false });
+    settleInState(state, T0, c, { limit: 10, remaining: 5, resetAt: T0 + 2000, rejected: false });
+    settleInState(state, T0, d, { limit: 10, remaining: 6, resetAt: T0 + 2000, rejected: false });
 
     expect(state.estimate).toBeLessThanOrEqual(5);
     expect(state.inFlight.size).toBe(0);
@@ -125,7 +219,7 @@ describe('rate budget state', () => {
 
   it('stops spending at once after a 429, until its Ratelimit-Reset', () => {
     const state = emptyBudgetState();
-    settleInState(state, grantedId(reserve(state, T0, 'probe')), {
+    settleInState(state, T0, grantedId(reserve(state, T0, 'probe')), {
       limit: 800,
       remaining: 700,
       resetAt: T0 + 60_000,
@@ -133,7 +227,7 @@ describe('rate budget state', () => {
     });
     const ticket = grantedId(reserve(state, T0, 'x'));
     // Someone else spent the bucket: Twitch refuses although we thought 699 points were left.
-    settleInState(state, ticket, {
+    settleInState(state, T0, ticket, {
       limit: 800,
       remaining: 0,
       resetAt: T0 + 30_000,
@@ -190,7 +284,7 @@ describe('rate budget state', () => {
           };
           const deliverToClient = (index: number) => {
             const [{ id, report }] = toClient.splice(index, 1);
-            settleInState(state, id, report);
+            settleInState(state, now, id, report);
           };
 
           for (const [op, pick, ms] of steps) {

@@ -18,10 +18,22 @@ import { TwitchRateLimitedError } from './twitch.errors';
  *   whatever order answers arrive in, and the higher of two lower bounds is one too;
  * - it is never raised above the newest report's `remaining` (another consumer of the same
  *   client id spent points we did not see);
- * - refill between reports is ignored: waiting for it could only under-spend;
- * - once the estimate is used up we wait until `Ratelimit-Reset`, then send ONE probe request and
- *   let its answer say what the bucket holds. Probing instead of assuming "full" keeps us safe if
- *   Twitch rounds the reset second down, and costs one round trip per window.
+ * - refill between reports is never spent blindly, only probed for: once the estimate is used up
+ *   we send ONE probe request and let its answer say what the bucket holds, as soon as the refill
+ *   since the newest report should have brought the bucket to `margin + 1` points.
+ *
+ * That refill is a lower bound too. The newest report, whose answer arrived at `reportAt`, says
+ * the bucket held at least `remaining` when Twitch counted it (no later than `reportAt`) and is
+ * full by `resetAt` (Reset is rounded up to the second). The bucket refills in a straight line
+ * until full, so in between it holds at least the chord from (reportAt, remaining) to
+ * (resetAt, limit), less what was spent since, which `estimate` already subtracts: at time t at
+ * least `estimate + (limit − remaining) × (t − reportAt) / (resetAt − reportAt)`. Starting the
+ * chord at the answer's arrival rather than at Twitch's earlier count only lowers it. With no
+ * chord to draw (remaining == limit, or a reset not after the answer) the probe waits for
+ * `Ratelimit-Reset`, and after a 429 too: someone we do not see spends the bucket, so the chord
+ * says nothing, and Twitch asks for the reset. Waiting for the reset (a full bucket) every time
+ * made a client spend in one burst per window, which the budget-fitted cycles bench showed as
+ * live streamers alternating 30 s and 40 s gaps.
  *
  * A state with no report yet (first use of a client id) starts at estimate 0, reset 0: the first
  * request is a probe, so N concurrent jobs learn the bucket from one request before they spend.
@@ -71,6 +83,10 @@ export interface BudgetState {
   limit: number;
   /** Newest `Ratelimit-Reset`, epoch ms; 0 before the first report. */
   resetAt: number;
+  /** When the newest report arrived, epoch ms (0 before the first): where its refill line starts. */
+  reportAt: number;
+  /** The newest report's `Ratelimit-Remaining` (0 for a 429). */
+  reportRemaining: number;
   /** Count of reservations ever completed (settled or expired); tickets remember its value. */
   completions: number;
   /** The ticket of the outstanding probe, if any. */
@@ -84,6 +100,8 @@ export function emptyBudgetState(): BudgetState {
     estimate: 0,
     limit: 0,
     resetAt: 0,
+    reportAt: 0,
+    reportRemaining: 0,
     completions: 0,
     probe: undefined,
     inFlight: new Map(),
@@ -105,6 +123,20 @@ function pruneExpired(state: BudgetState, now: number): void {
   }
 }
 
+/**
+ * When the probe may go: the first ms at which the newest report's refill line brings
+ * `estimate` to `margin + 1`, or `resetAt` when that is later or no refill rate is known.
+ * Integer ms from one division, so the Lua twin computes the same value.
+ */
+export function probeReadyAt(state: BudgetState, margin: number): number {
+  const missing = state.limit - state.reportRemaining;
+  const span = state.resetAt - state.reportAt;
+  if (missing <= 0 || span <= 0) return state.resetAt;
+  const need = margin + 1 - state.estimate;
+  if (need >= missing) return state.resetAt;
+  return Math.min(state.resetAt, state.reportAt + Math.ceil((need * span) / missing));
+}
+
 export function reserveInState(
   state: BudgetState,
   now: number,
@@ -115,10 +147,11 @@ export function reserveInState(
   let probe: boolean;
   if (state.estimate - settings.margin >= 1) {
     probe = false;
-  } else if (now >= state.resetAt && state.probe === undefined) {
+  } else if (state.probe === undefined && now >= probeReadyAt(state, settings.margin)) {
     probe = true;
   } else {
-    const retryInMs = state.resetAt > now ? state.resetAt - now : settings.pollMs;
+    const readyAt = state.probe === undefined ? probeReadyAt(state, settings.margin) : now;
+    const retryInMs = readyAt > now ? readyAt - now : settings.pollMs;
     return { granted: false, retryInMs, resetAt: state.resetAt };
   }
   const ticketId = `${state.completions}:${nonce}`;
@@ -130,6 +163,7 @@ export function reserveInState(
 
 export function settleInState(
   state: BudgetState,
+  now: number,
   ticketId: string,
   report: RateLimitReport | undefined,
 ): void {
@@ -145,7 +179,13 @@ export function settleInState(
   const lowerBound = remaining - state.inFlight.size - completedSince;
   let estimate = Math.max(state.estimate, lowerBound);
   // Only the newest report may lower the estimate: an old one says nothing about now.
-  if (report.rejected || report.resetAt >= state.resetAt) estimate = Math.min(estimate, remaining);
+  if (report.rejected || report.resetAt >= state.resetAt) {
+    estimate = Math.min(estimate, remaining);
+    state.reportRemaining = remaining;
+    // After a 429 someone we do not see is spending this bucket too: no refill line, the probe
+    // waits for Ratelimit-Reset as Twitch asks (a reportAt at the reset leaves no span).
+    state.reportAt = report.rejected ? Math.max(state.resetAt, report.resetAt) : now;
+  }
   state.estimate = estimate;
   state.resetAt = Math.max(state.resetAt, report.resetAt);
   state.limit = report.limit;
@@ -175,11 +215,11 @@ export class MemoryRateBudgetStore implements RateBudgetStore {
 
   settle(
     clientId: string,
-    _now: number,
+    now: number,
     ticketId: string,
     report: RateLimitReport | undefined,
   ): Promise<void> {
-    settleInState(this.state(clientId), ticketId, report);
+    settleInState(this.state(clientId), now, ticketId, report);
     return Promise.resolve();
   }
 }

@@ -9,7 +9,8 @@ import { RateLimitReport } from './rate-limit-headers';
  * settle is one atomic step in Redis whichever process calls it.
  *
  * Per client id, two keys with one hash tag (so they land in one Redis Cluster slot):
- *   <prefix>budget:{<clientId>}           hash: estimate, resetAt, completions, probe, limit
+ *   <prefix>budget:{<clientId>}           hash: estimate, resetAt, completions, probe, limit,
+ *                                         reportAt, reportRemaining
  *   <prefix>budget:{<clientId>}:inflight  sorted set: ticket id → epoch ms it expires at
  * Both expire after an hour unused; a lost state only means the next request probes again.
  *
@@ -31,18 +32,29 @@ if #expired > 0 then
     end
   end
 end
-local state = redis.call('HMGET', KEYS[1], 'estimate', 'resetAt', 'completions')
+local state = redis.call('HMGET', KEYS[1],
+  'estimate', 'resetAt', 'completions', 'limit', 'reportAt', 'reportRemaining')
 local estimate = tonumber(state[1]) or 0
 local resetAt = tonumber(state[2]) or 0
 local completions = tonumber(state[3]) or 0
+local margin = tonumber(ARGV[3])
+-- probeReadyAt: where the newest report's refill line reaches margin + 1, else the reset.
+local readyAt = resetAt
+local missing = (tonumber(state[4]) or 0) - (tonumber(state[6]) or 0)
+local reportAt = tonumber(state[5]) or 0
+local span = resetAt - reportAt
+local need = margin + 1 - estimate
+if missing > 0 and span > 0 and need < missing then
+  readyAt = math.min(resetAt, reportAt + math.ceil((need * span) / missing))
+end
 local isProbe = 0
-if estimate - tonumber(ARGV[3]) >= 1 then
+if estimate - margin >= 1 then
   isProbe = 0
-elseif now >= resetAt and not probe then
+elseif not probe and now >= readyAt then
   isProbe = 1
 else
   local wait = tonumber(ARGV[5])
-  if resetAt > now then wait = resetAt - now end
+  if not probe and readyAt > now then wait = readyAt - now end
   return {0, '', wait, resetAt}
 end
 local ticket = string.format('%d:%s', completions, ARGV[2])
@@ -71,7 +83,12 @@ if ARGV[2] == '1' then
   local reportReset = tonumber(ARGV[5])
   local lowerBound = remaining - redis.call('ZCARD', KEYS[2]) - completedSince
   local nextEstimate = math.max(estimate, lowerBound)
-  if rejected or reportReset >= resetAt then nextEstimate = math.min(nextEstimate, remaining) end
+  if rejected or reportReset >= resetAt then
+    nextEstimate = math.min(nextEstimate, remaining)
+    local reportAt = ARGV[8]
+    if rejected then reportAt = string.format('%d', math.max(resetAt, reportReset)) end
+    redis.call('HSET', KEYS[1], 'reportAt', reportAt, 'reportRemaining', string.format('%d', remaining))
+  end
   redis.call('HSET', KEYS[1],
     'estimate', string.format('%d', nextEstimate),
     'resetAt', string.format('%d', math.max(resetAt, reportReset)),
@@ -136,7 +153,7 @@ export class RedisRateBudgetStore implements RateBudgetStore {
 
   async settle(
     clientId: string,
-    _now: number,
+    now: number,
     ticketId: string,
     report: RateLimitReport | undefined,
     settings: BudgetSettings,
@@ -149,6 +166,7 @@ export class RedisRateBudgetStore implements RateBudgetStore {
       report?.resetAt ?? 0,
       report?.rejected ? '1' : '0',
       Math.max(KEY_TTL_MS, settings.holdMs * 2),
+      Math.floor(now),
     ]);
   }
 }

@@ -2,13 +2,16 @@ import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
 import {
   BudgetSettings,
-  MemoryRateBudgetStore,
+  emptyBudgetState,
   RateBudgetStore,
+  reserveInState,
   ReserveOutcome,
+  settleInState,
 } from '../../src/twitch/rate-budget';
 import { RateLimitReport } from '../../src/twitch/rate-limit-headers';
 import { RESERVE, RedisRateBudgetStore } from '../../src/twitch/redis-rate-budget.store';
 import { seededRandom } from '../twitch-simulator/scenario';
+import { TokenBucket } from '../twitch-simulator/token-bucket';
 import { PrivateRedis } from './support/servers';
 
 /**
@@ -46,8 +49,9 @@ type Action =
 /**
  * A schedule a busy client id could see: a bucket of `limit` points, bursts of reserves, answers
  * settled in random order with Twitch-like reports (remaining drifting down, a 429 now and then,
- * a report older than the newest one), some answers never settled (their tickets expire after
- * holdMs) and time moving by a few ms to past a reset.
+ * a report older than the newest one, a full bucket, an answer arriving after its own reset), some
+ * answers never settled (their tickets expire after holdMs) and time moving by a few ms to past
+ * a reset.
  */
 function schedule(seed: number, steps: number): Action[] {
   const random = seededRandom(seed);
@@ -66,10 +70,13 @@ function schedule(seed: number, steps: number): Action[] {
       const shape = random();
       if (shape < 0.1) report = undefined;
       else if (shape < 0.2) report = { limit, remaining: 0, resetAt, rejected: true };
+      // No refill rate to draw from these two: a full bucket, a reset not after the answer.
+      else if (shape < 0.25) report = { limit, remaining: limit, resetAt, rejected: false };
+      else if (shape < 0.3) report = { limit, remaining, resetAt: now - int(500), rejected: false };
       else {
         remaining = Math.max(0, remaining - int(3));
         // Now and then an answer that left Twitch before the last reset moved on.
-        const reportReset = shape < 0.3 ? resetAt - 1_000 : resetAt;
+        const reportReset = shape < 0.4 ? resetAt - 1_000 : resetAt;
         report = { limit, remaining, resetAt: reportReset, rejected: false };
       }
       actions.push({ kind: 'settle', now, pick: int(1_000), report });
@@ -86,6 +93,63 @@ function schedule(seed: number, steps: number): Action[] {
     }
   }
   return actions;
+}
+
+/**
+ * A client id spending a drained bucket as Twitch refills it (the simulator's TokenBucket answers
+ * every settle, so reports carry a real refill rate): reserves as fast as granted, answers a few
+ * ms to a few hundred ms later in random order, a few never. This is where probes go on the
+ * refill line before Ratelimit-Reset.
+ */
+function refillSchedule(seed: number, steps: number): Action[] {
+  const random = seededRandom(seed);
+  const int = (below: number) => Math.floor(random() * below);
+  const limit = 10 + int(40);
+  let now = T0;
+  const bucket = new TokenBucket(limit, 1_000 * (1 + int(5)), now);
+  const actions: Action[] = [];
+  for (let step = 0; step < steps; step++) {
+    const roll = random();
+    if (roll < 0.5) {
+      actions.push({ kind: 'reserve', now, nonce: `n${step}` });
+    } else if (roll < 0.95) {
+      const rejected = !bucket.take(now);
+      const { remaining, reset } = bucket.headers(now);
+      const report = {
+        limit,
+        remaining: rejected ? 0 : remaining,
+        resetAt: reset * 1000,
+        rejected,
+      };
+      actions.push({ kind: 'settle', now, pick: int(1_000), report });
+    } else {
+      actions.push({ kind: 'forget', pick: int(1_000) });
+    }
+    now += int(random() < 0.1 ? 400 : 40);
+  }
+  return actions;
+}
+
+/**
+ * The TypeScript rules for one client id, as MemoryRateBudgetStore runs them, counting the probes
+ * sent before Ratelimit-Reset (on the refill line of the newest report) so the test can show the
+ * schedules reach that path.
+ */
+class ObservedStore implements RateBudgetStore {
+  private readonly state = emptyBudgetState();
+  probesBeforeReset = 0;
+
+  reserve(_clientId: string, now: number, nonce: string, settings: BudgetSettings) {
+    const resetAt = this.state.resetAt;
+    const outcome = reserveInState(this.state, now, nonce, settings);
+    if (outcome.granted && outcome.probe && now < resetAt) this.probesBeforeReset += 1;
+    return Promise.resolve(outcome);
+  }
+
+  settle(_clientId: string, now: number, ticketId: string, report: RateLimitReport | undefined) {
+    settleInState(this.state, now, ticketId, report);
+    return Promise.resolve();
+  }
 }
 
 /** Runs `actions` against `store`, its own tickets in hand, recording every reserve's answer. */
@@ -122,15 +186,18 @@ describe('rate budget: the Lua store and the TypeScript store', () => {
     await server?.destroy();
   });
 
-  it('decide the same at every step of 40 seeded schedules', async () => {
+  it('decide the same at every step of 60 seeded schedules', async () => {
     const lua = new RedisRateBudgetStore(redis, prefix);
     let grants = 0;
     let refusals = 0;
     let probes = 0;
-    for (let seed = 1; seed <= 40; seed++) {
-      const actions = schedule(seed, 400);
+    let probesBeforeReset = 0;
+    for (let seed = 1; seed <= 60; seed++) {
+      const actions = seed <= 40 ? schedule(seed, 400) : refillSchedule(seed, 400);
       const clientId = `client-${seed}`;
-      const inMemory = await run(new MemoryRateBudgetStore(), clientId, actions);
+      const observed = new ObservedStore();
+      const inMemory = await run(observed, clientId, actions);
+      probesBeforeReset += observed.probesBeforeReset;
       const inRedis = await run(lua, clientId, actions);
       // One assertion per schedule, so a failure names its seed and the first step that differs.
       const firstDifference = inMemory.findIndex(
@@ -148,9 +215,12 @@ describe('rate budget: the Lua store and the TypeScript store', () => {
         else grants += 1;
       }
     }
-    // The schedules reach every branch: plain grants, probes after a reset, refusals.
+    // The schedules reach every branch: plain grants, probes after a reset or on the refill line
+    // before it, refusals.
     expect(grants).toBeGreaterThan(500);
     expect(probes).toBeGreaterThan(40);
+    expect(probesBeforeReset).toBeGreaterThan(40);
+    expect(probes - probesBeforeReset).toBeGreaterThan(20);
     expect(refusals).toBeGreaterThan(500);
   });
 
