@@ -3,7 +3,8 @@
  * `GET /auth/me` on the same server).
  *
  * Both go through the global JWT guard; /config/me then reads the user's config row (with the
- * plan's base slots) and their 15 subscriptions with their streamers: two indexed statements.
+ * plan's base slots) and their 15 subscriptions with their streamers (and each one's last sent
+ * "now live": one lateral over a partial index): two indexed statements, cached per user.
  * Built service, role api, production environment, warm-up, runs interleaved, medians.
  *
  * Run: npm run bench:config-me   (CLIPADOR_BENCH_RUNS, CLIPADOR_BENCH_SECONDS)
