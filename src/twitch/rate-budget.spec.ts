@@ -5,6 +5,7 @@ import {
   emptyBudgetState,
   MemoryRateBudgetStore,
   RateBudget,
+  RateBudgetStore,
   reserveInState,
   settleInState,
   Timing,
@@ -378,5 +379,30 @@ describe('RateBudget', () => {
 
     // "first" has a probe outstanding; "second" is unknown and probes on its own.
     await expect(budget.acquire('second', T0 + 1000)).resolves.toMatchObject({ probe: true });
+  });
+
+  it("grants a process's waiters in arrival order, whoever would have polled first", async () => {
+    // A refill that a poll finds only every third call: waiters all polling at once would hand
+    // the first point to the third of them.
+    let calls = 0;
+    const store: RateBudgetStore = {
+      reserve: (_clientId, _now, nonce) =>
+        Promise.resolve(
+          ++calls % 3 === 0
+            ? { granted: true, ticketId: `0:${nonce}`, probe: false }
+            : { granted: false, retryInMs: 10, resetAt: 0 },
+        ),
+      settle: () => Promise.resolve(),
+    };
+    const budget = new RateBudget(store, { ...SETTINGS, jitterMs: 0 }, fakeTiming());
+    const granted: string[] = [];
+    await Promise.all(
+      ['first', 'second', 'third'].map(async (name) => {
+        await budget.acquire('client', T0 + 60_000);
+        granted.push(name);
+      }),
+    );
+
+    expect(granted).toEqual(['first', 'second', 'third']);
   });
 });

@@ -252,6 +252,9 @@ export interface RateBudgetSettings extends BudgetSettings {
 
 /** Waits for budget, using a store for the atomic part. */
 export class RateBudget {
+  /** Per client id, the end of the line of this process's waiters. */
+  private readonly lines = new Map<string, Promise<void>>();
+
   constructor(
     private readonly store: RateBudgetStore,
     readonly settings: RateBudgetSettings,
@@ -260,10 +263,34 @@ export class RateBudget {
 
   /**
    * Reserves one point of `clientId`'s bucket, waiting as long as needed but not past `deadline`
-   * (epoch ms): a wait that cannot end in time fails at once with TwitchRateLimitedError.
+   * (epoch ms): a wait that cannot end in time fails with TwitchRateLimitedError when the waiter's
+   * turn comes.
+   *
+   * A process's waiters for one client id take turns, in arrival order: when every waiter polled
+   * the store at once, each refilled point went to whichever polled first, and an unlucky sync could
+   * lose dozens of times in a row (a live streamer synced seconds later than its cycle's order).
    */
   async acquire(clientId: string, deadline: number): Promise<BudgetTicket> {
     const started = this.timing.now();
+    const ahead = this.lines.get(clientId) ?? Promise.resolve();
+    let leave!: () => void;
+    const turn = new Promise<void>((resolve) => (leave = resolve));
+    const line = ahead.then(() => turn);
+    this.lines.set(clientId, line);
+    try {
+      await ahead;
+      return await this.acquireInTurn(clientId, deadline, started);
+    } finally {
+      leave();
+      if (this.lines.get(clientId) === line) this.lines.delete(clientId);
+    }
+  }
+
+  private async acquireInTurn(
+    clientId: string,
+    deadline: number,
+    started: number,
+  ): Promise<BudgetTicket> {
     for (;;) {
       const now = this.timing.now();
       const nonce = randomBytes(6).toString('hex');
