@@ -107,9 +107,26 @@ describe.each([
               ($1 || 'new', 'b@example.com', '{"name":"B"}', now() - interval '89 days')`,
       [tag],
     );
+    // Sent notifications: 150 older than 30 days, 5 newer; failed and pending ones, however old,
+    // stay (a failed one is what the user's list shows).
+    await api.dataSource.query(
+      `INSERT INTO notifications (user_id, kind, channel, status, sent_at, idempotency_key)
+       SELECT $1, 'test', 'webhook', st, at, $2 || g
+       FROM generate_series(1, 160) g,
+            LATERAL (SELECT CASE WHEN g <= 155 THEN 'sent' WHEN g <= 158 THEN 'failed'
+                                 ELSE 'pending' END AS st,
+                            CASE WHEN g <= 150 OR g > 155 THEN now() - interval '31 days'
+                                 ELSE now() - interval '29 days' END AS at) x`,
+      [admin.user.id, `${tag}_notification_`],
+    );
     return {
       burst,
       left: async () => ({
+        notifications: await count(
+          api,
+          `SELECT count(*) FROM notifications WHERE idempotency_key LIKE $1`,
+          [`${tag}_notification_%`],
+        ),
         oldClips: await count(api, `SELECT count(*) FROM clips WHERE clip_id LIKE $1`, [
           `${tag}_old_%`,
         ]),
@@ -153,6 +170,7 @@ describe.each([
     const { left } = await seed('rules');
     const liveSessions = (await sessionsLeft()).live;
     expect(await left()).toEqual({
+      notifications: 160,
       oldClips: 250,
       burstClips: 2,
       recentClips: 1,
@@ -164,6 +182,7 @@ describe.each([
 
     const outcomes = await api.app.get(RetentionService).run();
     expect(await left()).toEqual({
+      notifications: 10,
       oldClips: 0,
       burstClips: 2,
       recentClips: 1,
@@ -178,6 +197,7 @@ describe.each([
     // Batches of 100: 250 clips take three statements, 210 tokens three.
     expect(byName.clips).toMatchObject({ rows: 250, batches: 3 });
     expect(byName.refresh_tokens).toMatchObject({ rows: 210, batches: 3 });
+    expect(byName.notifications).toMatchObject({ rows: 150, batches: 2 });
     expect(byName.auth_sessions).toMatchObject({ rows: 3 });
     expect(byName['purchases.raw_payload']).toMatchObject({ rows: 1 });
     expect(outcomes.filter((outcome) => outcome.error)).toEqual([]);
